@@ -1,0 +1,155 @@
+"""Parse RDF files into one in-memory ``pyoxigraph.Store``; every failure is a one-line
+``FILE:LINE: message`` InputError. Nothing is ever fetched over the network.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.errors import InputError
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+#: File extension -> pyoxigraph RdfFormat attribute name.
+EXTENSIONS: dict[str, str] = {
+    ".ttl": "TURTLE",
+    ".turtle": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".ntriples": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".nquads": "N_QUADS",
+    ".trig": "TRIG",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".n3": "N3",
+}
+QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_POSITION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def format_name(path: str | Path) -> str:
+    """The pyoxigraph RdfFormat name for ``path``'s extension, or InputError."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return EXTENSIONS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise InputError.at(path, None, f"unknown RDF format '{suffix}' (known: {known})") from None
+
+
+def rdf_format(path: str | Path) -> pyoxigraph.RdfFormat:
+    """The pyoxigraph RdfFormat for ``path``'s extension."""
+    import pyoxigraph
+
+    return getattr(pyoxigraph.RdfFormat, format_name(path))
+
+
+def refuse_url(path: str | Path) -> None:
+    """Raise InputError when ``path`` is a URL: nothing is ever fetched."""
+    if isinstance(path, str) and _URL.match(path):
+        raise InputError(f"{path}: URLs are never fetched; download the file and pass its path")
+
+
+def _check_path(path: Path) -> None:
+    """Refuse missing files, directories, FIFOs and devices before opening."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError.at(path, None, "no such file") from None
+    except OSError as exc:
+        raise InputError.at(path, None, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError.at(path, None, "is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise InputError.at(path, None, "not a regular file")
+
+
+def _check_text(path: Path, data: bytes, fmt: str) -> None:
+    """Refuse empty, binary, non-UTF-8 and DOCTYPE-bearing RDF/XML content."""
+    if not data.strip():
+        raise InputError.at(path, None, "file is empty")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError.at(path, line, "binary content (NUL byte), not an RDF text file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError.at(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})") from None
+    if fmt == "RDF_XML" and _DOCTYPE.search(data):
+        raise InputError.at(path, None, "RDF/XML with a DOCTYPE or entities is refused")
+
+
+def read_rdf_bytes(path: str | Path) -> bytes:
+    """Read ``path`` once, after checking it is a local, non-empty UTF-8 text file."""
+    refuse_url(path)
+    path = Path(path)
+    _check_path(path)
+    fmt = format_name(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(path, None, exc.strerror or str(exc)) from None
+    _check_text(path, data, fmt)
+    return data
+
+
+def syntax_error(path: str | Path, exc: SyntaxError) -> InputError:
+    """Turn a pyoxigraph SyntaxError into ``FILE:LINE: message``."""
+    message = str(exc.msg if exc.msg else exc)
+    line = exc.lineno
+    column = exc.offset
+    message = _POSITION.sub("", message)
+    if "LoadDocumentCallback" in message:
+        message = "remote JSON-LD contexts are never fetched"
+    if line and column:
+        message = f"{message} (column {column})"
+    return InputError.at(path, line, message)
+
+
+def _base_iri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
+    """Parse ``path`` (format by extension) into ``store``'s default graph."""
+    import pyoxigraph
+
+    data = read_rdf_bytes(path)
+    path = Path(path)
+    name = format_name(path)
+    fmt = getattr(pyoxigraph.RdfFormat, name)
+    try:
+        if name in QUAD_FORMATS:
+            quads = pyoxigraph.parse(data, format=fmt, base_iri=_base_iri(path))
+            store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
+        else:
+            store.bulk_load(data, format=fmt, base_iri=_base_iri(path))
+    except SyntaxError as exc:
+        raise syntax_error(path, exc) from None
+    except (ValueError, OSError) as exc:
+        raise InputError.at(path, None, str(exc)) from None
+
+
+def load_files(
+    paths: Iterable[str | Path], store: pyoxigraph.Store | None = None
+) -> pyoxigraph.Store:
+    """Parse every file in ``paths`` into ``store`` (a new in-memory store by default)."""
+    import pyoxigraph
+
+    if store is None:
+        store = pyoxigraph.Store()
+    for path in paths:
+        load_file(store, path)
+    return store
