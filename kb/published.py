@@ -1,0 +1,107 @@
+"""The published graph: data + ontology + the closure of ``kb.entail``, built once per
+command in a pyoxigraph store, and handed to library users as an ``rdflib.Graph``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from kb.entail import Schema, add_closure
+from kb.resources import Layout
+from kb.store import load_files
+
+if TYPE_CHECKING:
+    import pyoxigraph
+    import rdflib
+
+Inference = Literal["none", "rdfs"]
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def build_store(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    inference: Inference = "rdfs",
+    with_ontology: bool = True,
+) -> pyoxigraph.Store:
+    """Load the data (the layout's, or exactly ``data_files``), then optionally close it
+    under the ontology's schema and add the ontology itself. Each file is parsed once."""
+    files = list(data_files) if data_files else layout.require().data_files
+    store = load_files(files)
+    if inference == "none" and not with_ontology:
+        return store
+    ontology = load_files([layout.require().ontology])
+    if inference == "rdfs":
+        add_closure(store, Schema.from_store(ontology))
+    if with_ontology:
+        store.bulk_extend(ontology)
+    return store
+
+
+def published_store(
+    layout: Layout, data_files: Sequence[str | Path] | None = None
+) -> pyoxigraph.Store:
+    """The published graph (data + ontology + closure) in a pyoxigraph store."""
+    return build_store(layout, data_files, inference="rdfs", with_ontology=True)
+
+
+def to_rdflib_term(term: object) -> rdflib.term.Node:
+    """Convert one pyoxigraph term to its rdflib equivalent."""
+    import pyoxigraph
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RLiteral
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return RLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return RLiteral(term.value)
+        return RLiteral(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_rdflib(store: pyoxigraph.Store) -> rdflib.Graph:
+    """Copy the default graph of ``store`` into a new ``rdflib.Graph``."""
+    import pyoxigraph
+    import rdflib
+
+    graph = rdflib.Graph()
+    convert = _cached(to_rdflib_term)
+    add = graph.add
+    for quad in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
+        add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
+    return graph
+
+
+def _cached(function):  # type: ignore[no-untyped-def]
+    cache: dict[object, object] = {}
+
+    def convert(term: object) -> object:
+        try:
+            return cache[term]
+        except KeyError:
+            cache[term] = value = function(term)
+            return value
+
+    return convert
+
+
+def published_graph(
+    layout: Layout | None = None, data_files: Sequence[str | Path] | None = None
+) -> rdflib.Graph:
+    """The published graph as an ``rdflib.Graph`` (the API for library users)."""
+    from kb.namespaces import PREFIXES
+    from kb.resources import default_layout
+
+    graph = to_rdflib(published_store(layout or default_layout(), data_files))
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
