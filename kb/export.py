@@ -1,0 +1,133 @@
+"""Deterministic serialisation of a store (same bytes on every run) and atomic writes.
+
+Order: the default graph is dumped as N-Triples by pyoxigraph, blank nodes are first given
+canonical (RDFC-1.0) labels, and the lines are sorted bytewise; every other format is
+serialised from that sorted stream, so Turtle groups triples by subject, subjects sorted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.errors import InputError
+from kb.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+#: export format name -> pyoxigraph RdfFormat attribute
+FORMATS: dict[str, str] = {
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "nq": "N_QUADS",
+    "trig": "TRIG",
+    "jsonld": "JSON_LD",
+    "xml": "RDF_XML",
+}
+PREFIXED_FORMATS = {"turtle", "trig", "xml"}
+
+
+def sorted_ntriples(store: pyoxigraph.Store) -> bytes:
+    """The default graph as N-Triples, blank nodes canonically labelled, lines sorted."""
+    import pyoxigraph
+
+    nt = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    if b"_:" in nt:
+        nt = _canonical_blank_nodes(nt)
+    lines = nt.splitlines(keepends=True)
+    lines.sort()
+    return b"".join(lines)
+
+
+def _canonical_blank_nodes(nt: bytes) -> bytes:
+    import pyoxigraph
+
+    dataset = pyoxigraph.Dataset(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    return pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
+
+
+def _prefix_header(prefixes: dict[str, str]) -> bytes:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items()).encode()
+
+
+def _strip_prefix_lines(data: bytes, count: int) -> bytes:
+    """Drop the serializer's own ``@prefix`` lines (its order is not ours)."""
+    lines = data.split(b"\n", count)
+    if len(lines) <= count or not all(x.startswith(b"@prefix ") for x in lines[:count]):
+        return data
+    return lines[count]
+
+
+def serialize(store: pyoxigraph.Store, fmt: str = "turtle") -> bytes:
+    """The store's default graph in ``fmt`` (see FORMATS), byte-for-byte reproducible."""
+    import pyoxigraph
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    nt = sorted_ntriples(store)
+    if fmt in ("nt", "nq"):
+        return nt
+    rdf_format = getattr(pyoxigraph.RdfFormat, FORMATS[fmt])
+    triples = (q.triple for q in pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    if fmt in ("turtle", "trig"):
+        body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+        return _prefix_header(PREFIXES) + b"\n" + _strip_prefix_lines(body, len(PREFIXES))
+    prefixes = PREFIXES if fmt in PREFIXED_FORMATS else None
+    return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+class Terminated(BaseException):
+    """Raised in place of dying on SIGTERM, so that cleanup runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(f"terminated by signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_atomic(path: str | Path, chunks: bytes | Iterable[bytes]) -> None:
+    """Write to a temporary file beside ``path``, then rename it over ``path``.
+
+    On any failure (including KeyboardInterrupt and SIGTERM) the temporary file is removed
+    and ``path`` is left as it was."""
+    path = Path(path)
+    if isinstance(chunks, bytes):
+        chunks = [chunks]
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"{path}: no such directory {directory}")
+    with _sigterm_raises():
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            if isinstance(exc, OSError):
+                raise InputError(f"{path}: {exc.strerror or exc}") from None
+            raise
