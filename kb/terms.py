@@ -1,0 +1,57 @@
+"""Terms as text: N-Triples form, prefixed names, SPARQL property paths (no I/O)."""
+
+from __future__ import annotations
+
+import re
+
+from kb.namespaces import PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPE = re.compile(r'[\\"\n\r\t]')
+#: namespaces, longest first, so the most specific prefix wins
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def escape_string(text: str) -> str:
+    """Escape ``text`` for a double-quoted N-Triples/SPARQL string."""
+    return _ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
+
+
+def nt_iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def nt_literal(value: str, language: str | None = None, datatype: str | None = None) -> str:
+    """A literal in N-Triples form; plain strings carry no datatype."""
+    text = f'"{escape_string(value)}"'
+    if language:
+        return f"{text}@{language}"
+    if datatype and datatype not in (XSD_STRING, RDF_LANGSTRING):
+        return f"{text}^^<{datatype}>"
+    return text
+
+
+def prefixed(iri: str) -> str | None:
+    """``iri`` as a prefixed name with a known prefix, or None."""
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace):
+            local = iri[len(namespace) :]
+            if local == "" or _LOCAL.match(local):
+                return f"{prefix}:{local}"
+    return None
+
+
+def expand(name: str) -> str | None:
+    """A prefixed name with a known prefix as its IRI, or None."""
+    prefix, sep, local = name.partition(":")
+    if not sep or prefix not in PREFIXES or not (local == "" or _LOCAL.match(local)):
+        return None
+    return PREFIXES[prefix] + local
+
+
+def short(nt_term: str) -> str:
+    """An N-Triples term (or SPARQL path) made readable: IRIs as prefixed names."""
+    return re.sub(r"<([^<>\s]*)>", lambda m: prefixed(m.group(1)) or m.group(0), nt_term)
