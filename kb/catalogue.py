@@ -1,163 +1,82 @@
-"""The query catalogue: competency questions in queries/*.rq, and their expected answers.
-
-Each query file starts with comment headers::
-
-    # title: Holder of a post
-    # question: Who holds a given post?
-    # param: post = post:kuwait-minister-of-health
-
-Expected answers live in ``queries/expected/NAME.csv`` (SPARQL 1.1 CSV results: IRIs and
-literals by their lexical form, so every engine's answers compare the same way). Rows are
-compared as a multiset unless the query has ORDER BY.
-"""
+"""The competency-question catalogue: ``queries/*.rq`` with their header comments
+(``# title:``, ``# question:``, ``# param: NAME = DEFAULT``) and expected answers."""
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
-import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import InputError
+from kb.resources import Layout
 
-HEADER = re.compile(r"^#\s*(title|question|param)\s*:\s*(.*?)\s*$")
-PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$")
-ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
-
-#: A table of answers: the variable names, then rows of CSV-form values.
-Table = tuple[tuple[str, ...], list[tuple[str, ...]]]
+_HEADER = re.compile(r"^#\s*(title|question|param)\s*:\s*(.*?)\s*$", re.I)
+_PARAM = re.compile(r"^\??([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(.*))?$")
 
 
 @dataclass(frozen=True)
 class CatalogueQuery:
-    """One competency question."""
+    """One catalogue entry."""
 
     name: str
     path: Path
-    title: str
-    question: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-    @property
-    def ordered(self) -> bool:
-        return bool(ORDER_BY.search(strip_comments(self.text)))
+    text: str
+    title: str = ""
+    question: str = ""
+    #: parameter name -> default value (``--bind`` syntax; None when there is none)
+    params: dict[str, str | None] = field(default_factory=dict)
 
 
-def strip_comments(sparql: str) -> str:
-    """The query without whole-line comments (enough to look for keywords)."""
-    return "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
-
-
-def parse_headers(path: Path) -> CatalogueQuery:
-    """Read the ``# title:``, ``# question:`` and ``# param:`` headers of one query file."""
-    fields: dict[str, str] = {}
-    params: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.startswith("#"):
-            break
-        match = HEADER.match(line)
+def parse_query_file(path: Path) -> CatalogueQuery:
+    """Read one ``.rq`` file and its header comments."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    headers: dict[str, str] = {}
+    params: dict[str, str | None] = {}
+    for line in text.splitlines():
+        match = _HEADER.match(line.strip())
         if not match:
             continue
-        key, value = match.groups()
+        key, value = match.group(1).lower(), match.group(2)
         if key == "param":
-            param = PARAM.match(value)
-            if not param:
-                raise InputError(f"{path}:{number}: a param line reads 'NAME = DEFAULT'")
-            params[param.group(1)] = param.group(2)
+            param = _PARAM.match(value)
+            if param:
+                params[param.group(1)] = _unquote(param.group(2))
         else:
-            fields[key] = value
-    missing = [key for key in ("title", "question") if key not in fields]
-    if missing:
-        raise InputError(f"{path}:1: missing header(s): {', '.join(missing)}")
-    return CatalogueQuery(path.stem, path, fields["title"], fields["question"], params)
+            headers.setdefault(key, value)
+    title, question = headers.get("title", ""), headers.get("question", "")
+    return CatalogueQuery(path.stem, path, text, title, question, params)
 
 
-def load_catalogue(queries_dir: Path) -> dict[str, CatalogueQuery]:
-    """Every query of the catalogue, by name (the file name without ``.rq``)."""
-    return {path.stem: parse_headers(path) for path in sorted(queries_dir.glob("*.rq"))}
+def _unquote(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
-def closest_names(name: str, catalogue: Iterable[str]) -> list[str]:
-    return difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
+def catalogue(layout: Layout) -> list[CatalogueQuery]:
+    """Every catalogue query, sorted by name."""
+    return [parse_query_file(p) for p in sorted(layout.queries_dir.glob("*.rq"))]
 
 
-def read_expected(path: Path) -> Table:
-    """An expected-answers CSV file as a table."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [tuple(row) for row in csv.reader(handle)]
-    if not rows:
-        raise InputError(f"{path}:1: empty expected-answers file")
-    return rows[0], rows[1:]
+def find(layout: Layout, name: str) -> CatalogueQuery:
+    """The catalogue query called ``name``; unknown names suggest the closest ones."""
+    path = layout.queries_dir / f"{name}.rq"
+    if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and path.is_file():
+        return parse_query_file(path)
+    names = [p.stem for p in sorted(layout.queries_dir.glob("*.rq"))]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; see kb query --list"
+    raise InputError(f"unknown query {name!r}{hint}")
 
 
-def table_to_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table[0])
-    writer.writerows(table[1])
-    return out.getvalue()
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one catalogue query against its expected answers."""
-
-    name: str
-    passed: bool
-    rows: int
-    seconds: float
-    diff: list[str] = field(default_factory=list)
-
-
-def compare(expected: Table, actual: Table, ordered: bool) -> list[str]:
-    """Lines of difference between two tables ('-' expected only, '+' actual only)."""
-    if tuple(expected[0]) != tuple(actual[0]):
-        return [f"- columns {', '.join(expected[0])}", f"+ columns {', '.join(actual[0])}"]
-    if ordered:
-        if expected[1] == actual[1]:
-            return []
-        return [
-            line
-            for line in difflib.unified_diff(
-                [_row(r) for r in expected[1]], [_row(r) for r in actual[1]], lineterm="", n=0
-            )
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))
-        ]
-    missing = Counter(expected[1]) - Counter(actual[1])
-    extra = Counter(actual[1]) - Counter(expected[1])
-    return [f"- {_row(r)}" for r in sorted(missing.elements())] + [
-        f"+ {_row(r)}" for r in sorted(extra.elements())
-    ]
-
-
-def _row(row: Sequence[str]) -> str:
-    return " | ".join(row)
-
-
-def check_catalogue(
-    catalogue: dict[str, CatalogueQuery],
-    expected_dir: Path,
-    run: Callable[[CatalogueQuery], Table],
-) -> list[CheckResult]:
-    """Run every query with its default parameters and compare with its expected answers."""
-    results = []
-    for query in catalogue.values():
-        expected_path = expected_dir / f"{query.name}.csv"
-        if not expected_path.is_file():
-            raise InputError(f"{expected_path}: no expected answers for query {query.name}")
-        expected = read_expected(expected_path)
-        started = time.perf_counter()
-        actual = run(query)
-        seconds = time.perf_counter() - started
-        diff = compare(expected, actual, query.ordered)
-        results.append(CheckResult(query.name, not diff, len(actual[1]), seconds, diff))
-    return results
+def expected_path(layout: Layout, name: str) -> Path:
+    """Where the expected answer of ``name`` lives (``queries/expected/NAME.srj``)."""
+    return layout.expected_dir / f"{name}.srj"
