@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import html
 import http.client
-import json
 import netrc
 import os
 import re
@@ -24,7 +23,7 @@ import ssl
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,6 +33,9 @@ from kb.namespaces import DEFAULT_GRAPH
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+    from kb.query import PreparedQuery, QueryResult
+    from kb.resources import Layout
 
 AuthScheme = Literal["basic", "digest"]
 #: Called with (bytes sent, bytes in total) while a body is uploaded.
@@ -679,6 +681,49 @@ def remote_query(
     return RemoteAnswer(answer.content_type, body, result)
 
 
-def results_json(answer: RemoteAnswer) -> dict[str, Any]:
-    """The SPARQL JSON of a SELECT/ASK answer as a dict (for tests and comparisons)."""
-    return dict(json.loads(answer.body))
+def run_prepared(
+    prepared: PreparedQuery,
+    endpoint_url: str,
+    graph: str | None = DEFAULT_GRAPH,
+    auth: Auth | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    fmt: str | None = None,
+) -> QueryResult:
+    """Run a prepared query (bindings already in its VALUES block) on a server and return
+    the same ``kb.query.QueryResult`` a local run gives, so the same formatters apply."""
+    from kb.query import _collect, check_format, default_format
+
+    fmt = check_format(prepared.form, fmt or default_format(prepared.form))
+    answer = remote_query(prepared.text, endpoint_url, graph, auth, timeout)
+    return _collect(answer.result, prepared.form, fmt)
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where and how to ask: an endpoint, the graph to address, credentials, a timeout."""
+
+    endpoint_url: str
+    graph: str | None = DEFAULT_GRAPH
+    auth: Auth | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    def run(self, prepared: PreparedQuery, fmt: str | None = None) -> QueryResult:
+        """Run ``prepared`` on this endpoint (the engine seam for ``kb query``/``kb check``)."""
+        return run_prepared(prepared, self.endpoint_url, self.graph, self.auth, self.timeout, fmt)
+
+
+def run_query_remote(
+    layout: Layout,
+    query: str,
+    remote: Remote,
+    bindings: Sequence[str] = (),
+    fmt: str | None = None,
+) -> QueryResult:
+    """``kb query QUERY --endpoint URL``: resolve QUERY (catalogue name, ``.rq`` file or
+    inline text), bind values exactly as locally, and run it on the server."""
+    from kb.query import prepare, resolve
+
+    text, entry = resolve(layout, query)
+    source = entry.name if entry else ("query" if text is query else query)
+    prepared = prepare(text, bindings, entry.params if entry else None, False, source)
+    return remote.run(prepared, fmt)
