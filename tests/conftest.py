@@ -23,3 +23,33 @@ def entailed_export_nt(layout: Layout) -> bytes:
     from kb.published import build_store
 
     return serialize(build_store(layout, inference="rdfs", with_ontology=False), "nt")
+
+
+# --- Real SPARQL servers (tests/servers.py): each starts once per session ----------------
+
+
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A running ``oxigraph serve`` on a free loopback port and a persistent location."""
+    from servers import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "store") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A private Virtuoso instance (generated virtuoso.ini, free loopback ports)."""
+    from servers import virtuoso_server
+
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def published_nt(layout: Layout) -> bytes:
+    """The published graph (data + ontology + closure) as N-Triples: what a push sends."""
+    from kb.export import serialize
+    from kb.published import published_store
+
+    return serialize(published_store(layout), "nt")
