@@ -1,0 +1,334 @@
+"""The ``kb`` command: parse options, call one library function, print the result.
+
+Imports of rdflib, pySHACL and pyoxigraph happen inside the commands, so that
+``kb --help`` stays fast. Every error a user can cause ends as one line on stderr and
+the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb import __version__
+from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
+
+
+class KBGroup(click.Group):
+    """A click group whose errors are one line on stderr with the documented exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv[: _first_command(argv)]
+        try:
+            return super().main(
+                args=argv, prog_name=prog_name or "kb", standalone_mode=False, **extra
+            )
+        except KBError as exc:
+            if debug:
+                raise
+            _fail(str(exc), exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            if debug:
+                raise
+            _fail(f"kb: {exc.format_message()}", exc.exit_code or EXIT_USAGE)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("kb: interrupted", 130)
+        except BrokenPipeError:
+            sys.exit(0)
+        sys.exit(0)
+
+
+def _first_command(argv: list[str]) -> int:
+    for index, arg in enumerate(argv):
+        if not arg.startswith("-") and (index == 0 or argv[index - 1] not in ("--root",)):
+            return index
+    return len(argv)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(" ".join(message.split()), err=True)
+    sys.exit(code)
+
+
+def _layout(ctx: click.Context) -> Any:
+    from kb.resources import default_layout
+
+    return default_layout(ctx.obj["root"])
+
+
+def _note(ctx: click.Context, message: str) -> None:
+    if not ctx.obj["quiet"]:
+        click.echo(message, err=True)
+
+
+def _write(data: bytes | str) -> None:
+    stream = click.get_binary_stream("stdout")
+    stream.write(data.encode() if isinstance(data, str) else data)
+    stream.flush()
+
+
+@click.group(cls=KBGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="KB_ROOT",
+    help="Knowledge base folder (ontology/, data/, queries/). Default: the bundled one.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print no notes on stderr.")
+@click.version_option(__version__, prog_name="kb")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, debug: bool, quiet: bool) -> None:
+    """Validate, query, export and explain the life-sciences news knowledge base.
+
+    Global options go before the command. Colour is used on terminals unless NO_COLOR
+    is set.
+    """
+    ctx.obj = {"root": root, "debug": debug, "quiet": quiet}
+
+
+@cli.command()
+@DATA_FILES
+@click.option("--shapes", type=click.Path(path_type=Path), help="SHACL shapes file.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=0),
+    help="Print at most N results (counts stay complete).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
+@click.option(
+    "--engine",
+    type=click.Choice(["pyshacl"]),
+    default="pyshacl",
+    show_default=True,
+    help="Validation engine.",
+)
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    shapes: Path | None,
+    fmt: str,
+    max_results: int | None,
+    strict: bool,
+    engine: str,
+) -> None:
+    """Validate the published graph (data + ontology + closure) against the shapes.
+
+    With DATA_FILEs, exactly those files are validated (with the ontology and the
+    closure) instead of the bundled data. Exit 1 when there are violations.
+    """
+    from kb.validate import validate as run
+
+    report = run(_layout(ctx), data_files or None, shapes, engine)
+    if fmt == "json":
+        import json
+
+        _write(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "turtle":
+        _write(_report_turtle(report.report_ntriples))
+    else:
+        from kb.output import report_text
+
+        _write(report_text(report, max_results))
+    ctx.exit(report.exit_code(strict))
+
+
+def _report_turtle(ntriples: bytes) -> bytes:
+    import pyoxigraph
+
+    from kb.export import serialize
+
+    store = pyoxigraph.Store()
+    if ntriples.strip():
+        store.load(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return serialize(store, "turtle")
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option(
+    "--bind",
+    "bindings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind ?NAME to VALUE (<iri>, a prefixed name, else a plain literal).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    help="Result format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
+)
+@click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses (network access).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Stop the query after SECONDS (exit 3); 0 for no limit.",
+)
+@click.pass_context
+def query(
+    ctx: click.Context,
+    query: str | None,
+    bindings: tuple[str, ...],
+    fmt: str | None,
+    list_: bool,
+    allow_service: bool,
+    timeout: float,
+) -> None:
+    """Run QUERY on the published graph.
+
+    QUERY is a catalogue name (see --list), a .rq file, or inline SPARQL.
+    """
+    from kb.errors import UsageError
+
+    layout = _layout(ctx)
+    if list_:
+        _write(_catalogue_text(layout))
+        return
+    if not query:
+        raise UsageError(
+            "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
+        )
+    from kb.query import run_query
+
+    result = run_query(
+        layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
+    )
+    if result.payload is not None:
+        _write(result.payload if result.payload.endswith(b"\n") else result.payload + b"\n")
+    elif result.boolean is not None:
+        _write("true\n" if result.boolean else "false\n")
+    else:
+        from kb.output import MAX_TABLE_ROWS, solutions_table
+
+        _write(solutions_table(result.variables, result.rows or []))
+        if result.rows and len(result.rows) > MAX_TABLE_ROWS:
+            _note(ctx, f"table truncated to {MAX_TABLE_ROWS} rows")
+
+
+def _catalogue_text(layout: Any) -> str:
+    from kb.catalogue import catalogue
+    from kb.output import table
+
+    rows = []
+    for entry in catalogue(layout):
+        params = ", ".join(f"{k}={v}" if v is not None else k for k, v in entry.params.items())
+        rows.append([entry.name, entry.question or entry.title, params])
+    return table(["name", "question", "parameters"], rows, max_rows=None)
+
+
+@cli.command()
+@DATA_FILES
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option(
+    "--inference",
+    type=click.Choice(["none", "rdfs"]),
+    default="none",
+    show_default=True,
+    help="rdfs adds the closure (subclasses, subproperties, inverses).",
+)
+@click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE atomically.",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    fmt: str,
+    inference: str,
+    with_ontology: bool,
+    output: Path | None,
+) -> None:
+    """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
+    from kb.export import serialize, write_atomic
+    from kb.published import build_store
+
+    store = build_store(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
+    data = serialize(store, fmt)
+    if output is None:
+        _write(data)
+        return
+    write_atomic(output, data)
+    _note(ctx, f"wrote {len(store)} triples to {output}")
+
+
+@cli.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Count triples, instances per class and uses per property; check conformance."""
+    from kb.output import stats_text
+    from kb.published import published_store
+    from kb.stats import stats as count
+    from kb.store import load_files
+    from kb.validate import validate_store
+
+    layout = _layout(ctx)
+    store = published_store(layout)
+    report = validate_store(store, load_files([layout.shapes])) if layout.shapes.is_file() else None
+    _write(stats_text(count(store), report))
+
+
+@cli.command()
+@click.argument("resource")
+@click.pass_context
+def explain(ctx: click.Context, resource: str) -> None:
+    """Show RESOURCE, what links to it, and the article's evidence sentences.
+
+    RESOURCE is an IRI, a prefixed name, or text matched against names and labels
+    (e.g. Boggetti). Several matches list the candidates and exit 2.
+    """
+    from kb.explain import AmbiguousResource
+    from kb.explain import explain as run
+    from kb.output import explanation_text, use_colour
+    from kb.published import published_store
+
+    store = published_store(_layout(ctx))
+    try:
+        explanation = run(store, resource)
+    except AmbiguousResource as exc:
+        from kb.output import display
+
+        for term, label in exc.candidates:
+            click.echo(f"  {display(term)}  {label}", err=True)
+        raise
+    _write(explanation_text(explanation, use_colour(sys.stdout)))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="kb")
+
+
+if __name__ == "__main__":
+    main()

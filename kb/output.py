@@ -1,0 +1,154 @@
+"""Text for the terminal: tables that fit, validation reports, stats, explanations,
+and one-line error messages. Pure functions from values to strings (no I/O)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
+
+from kb.terms import short
+
+if TYPE_CHECKING:
+    from kb.explain import Explanation
+    from kb.stats import Stats
+    from kb.validate import Report
+
+WIDTH = 100
+MAX_TABLE_ROWS = 1000
+_LITERAL = re.compile(r'^"(.*)"(@[A-Za-z0-9-]+|\^\^<([^>]*)>)?$', re.S)
+
+
+def use_colour(stream: IO[str] | None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR", "") != "":
+        return False
+    return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+
+
+def display(term: str | None) -> str:
+    """A term (N-Triples form) for people: prefixed names, literals without quotes."""
+    if term is None:
+        return ""
+    match = _LITERAL.match(term)
+    if match:
+        text = match.group(1).replace('\\"', '"').replace("\\n", " ").replace("\\\\", "\\")
+        return text
+    return short(term)
+
+
+def _fit(widths: list[int], width: int) -> list[int]:
+    """Shrink the widest columns until the row (with 2-space gaps) fits ``width``."""
+    widths = list(widths)
+    budget = width - 2 * (len(widths) - 1)
+    while sum(widths) > budget and max(widths) > 4:
+        widest = widths.index(max(widths))
+        widths[widest] -= 1
+    return widths
+
+
+def _cell(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int = WIDTH,
+    max_rows: int | None = MAX_TABLE_ROWS,
+) -> str:
+    """A plain-text table at most ``width`` columns wide; rows beyond ``max_rows`` are
+    left out with a note (other formats give every row)."""
+    shown = list(rows if max_rows is None else rows[:max_rows])
+    natural = [len(h) for h in headers]
+    for row in shown:
+        natural = [max(n, len(" ".join(c.split()))) for n, c in zip(natural, row, strict=True)]
+    widths = _fit(natural, width)
+    lines = ["  ".join(_cell(h, w).ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in shown:
+        lines.append("  ".join(_cell(c, w).ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines = [line.rstrip() for line in lines]
+    hidden = len(rows) - len(shown)
+    if hidden > 0:
+        lines.append(f"… {hidden} more rows not shown (use --format csv or json for all)")
+    return "\n".join(lines) + "\n"
+
+
+def solutions_table(variables: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
+    """SELECT results as a table of display forms."""
+    return table(list(variables), [[display(t) for t in row] for row in rows])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def report_summary(report: Report) -> str:
+    c = report.counts
+    counts = ", ".join(
+        [
+            _plural(c.get("Violation", 0), "violation"),
+            _plural(c.get("Warning", 0), "warning"),
+            _plural(c.get("Info", 0), "info"),
+        ]
+    )
+    verdict = "conforms" if report.conforms else "does not conform"
+    return f"{verdict}: {counts}"
+
+
+def report_text(report: Report, max_results: int | None = None) -> str:
+    """One line per result (severity, focus, path, message) grouped by shape, then a
+    summary; ``max_results`` limits the lines, never the counts."""
+    lines: list[str] = []
+    shown = report.results if max_results is None else report.results[:max_results]
+    shape = None
+    for result in shown:
+        if result.shape != shape:
+            shape = result.shape
+            lines.append(short(shape))
+        path = short(result.path) if result.path else "-"
+        lines.append(f"  {result.severity} {short(result.focus)} {path}: {result.message}")
+    hidden = len(report.results) - len(shown)
+    if hidden > 0:
+        lines.append(f"… {hidden} more results not shown (--max-results {max_results})")
+    lines.append(report_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def stats_text(stats: Stats, report: Report | None = None) -> str:
+    """Triples, instances per class, uses per property, and conformance."""
+    parts = [f"triples: {stats.triples}", ""]
+    parts.append(
+        table(["class", "instances"], [[short(k), str(n)] for k, n in stats.classes], max_rows=None)
+    )
+    parts.append(
+        table(
+            ["property", "uses"], [[short(k), str(n)] for k, n in stats.properties], max_rows=None
+        )
+    )
+    if report is not None:
+        parts.append(f"shapes: {report_summary(report)}\n")
+    return "\n".join(parts)
+
+
+def _mark(text: str, colour: bool) -> str:
+    return f"\x1b[1m{text}\x1b[0m" if colour else f"[[{text}]]"
+
+
+def explanation_text(explanation: Explanation, colour: bool = False) -> str:
+    """The resource, its properties, what links to it, and its evidence sentences."""
+    lines = [short(explanation.resource), ""]
+    lines += [f"  {short(p)} {short(o)}" for p, o in explanation.properties]
+    lines += ["", "linked from:"]
+    lines += [f"  {short(s)} {short(p)}" for s, p in explanation.incoming] or ["  (nothing)"]
+    lines += ["", "evidence:"]
+    for item in explanation.evidence:
+        sentence = f"{item.before}{_mark(item.exact, colour)}{item.after}"
+        lines.append(f"  {short(item.node)}")
+        lines.append(f"    {' '.join(sentence.split())}")
+    if not explanation.evidence:
+        lines.append("  (none)")
+    return "\n".join(lines) + "\n"
