@@ -187,7 +187,7 @@ def _sentence(
     if not 0 <= begin <= stop <= len(text):
         return None
     left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, begin)), default=0)
-    right_match = _SENTENCE_END.search(text, stop)
+    right_match = _SENTENCE_END.search(text, max(begin, stop - 1))
     right = right_match.end() if right_match else len(text)
     if right_match and right_match.start() < stop:
         right = stop
