@@ -22,3 +22,35 @@ def require_tool(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- Real SPARQL servers (helpers in tests/servers.py; owned by the remote-store work) ---
+# Please keep this block when editing the file: tests/test_remote*.py depend on it.
+
+
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A running ``oxigraph serve`` on a free loopback port and a persistent location."""
+    from servers import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "store") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A private Virtuoso instance (generated virtuoso.ini, free loopback ports)."""
+    from servers import virtuoso_server
+
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def published_nt() -> bytes:
+    """The published graph (data + ontology + closure) as N-Triples: what a push sends."""
+    from kb.export import serialize
+    from kb.published import published_store
+    from kb.resources import Layout
+
+    return serialize(published_store(Layout(REPO)), "nt")
