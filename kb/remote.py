@@ -50,7 +50,11 @@ SPARQL_JSON = "application/sparql-results+json"
 SPARQL_UPDATE = "application/sparql-update"
 FORM = "application/x-www-form-urlencoded"
 USER_AGENT = "lifesci-news-kb (kb.remote)"
-_TAGS = re.compile(r"<[^>]*>")
+_TAGS = re.compile(
+    r"<!DOCTYPE[^>]*>|</?(?:html|head|body|title|h[1-6]|p|pre|xmp|br|hr|div|span|b|i|a|code)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
