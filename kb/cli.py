@@ -28,7 +28,7 @@ class KBGroup(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv[: _first_command(argv)]
         try:
-            return super().main(
+            code = super().main(
                 args=argv, prog_name=prog_name or "kb", standalone_mode=False, **extra
             )
         except KBError as exc:
@@ -45,7 +45,7 @@ class KBGroup(click.Group):
             _fail("kb: interrupted", 130)
         except BrokenPipeError:
             sys.exit(0)
-        sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def _first_command(argv: list[str]) -> int:
@@ -77,7 +77,12 @@ def _write(data: bytes | str) -> None:
     stream.flush()
 
 
-@click.group(cls=KBGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    name="kb",
+    cls=KBGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 100},
+)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,0 +1,169 @@
+"""The kb command through click's CliRunner: exact output on the mini fixture KB,
+exit codes, one-line errors, safe bindings, lazy imports, and README drift."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kb.cli import cli
+from tests.conftest import MINI, REPO
+
+BAD = REPO / "tests" / "fixtures" / "bad-person.ttl"
+
+
+def kb(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(MINI), *args])
+
+
+def test_validate_text() -> None:
+    result = kb("validate")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "kbsh:OrganizationShape-location\n"
+        "  Warning organization:example-cluster schema:location:"
+        " An organisation should have a location.\n"
+        "does not conform: 0 violations, 1 warning, 0 infos\n"
+    )
+    assert kb("validate", "--strict").exit_code == 1
+
+
+def test_validate_given_files_with_violations() -> None:
+    result = kb("validate", str(BAD), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    assert report["counts"] == {"Violation": 2, "Warning": 0, "Info": 0}
+    paths = sorted((r["focus"], r["path"]) for r in report["results"])
+    assert paths == [
+        (
+            "<https://w3id.org/lifesci-news-kb/id/person/nameless>",
+            "<https://schema.org/name>",
+        ),
+        (
+            "<https://w3id.org/lifesci-news-kb/id/post/acme-chair>",
+            "^<http://www.w3.org/ns/org#holds>",
+        ),
+    ]
+    limited = kb("validate", str(BAD), "--max-results", "1")
+    assert limited.stdout.splitlines()[-2:] == [
+        "… 1 more results not shown (--max-results 1)",
+        "does not conform: 2 violations, 0 warnings, 0 infos",
+    ]
+
+
+def test_query_formats() -> None:
+    assert kb("query", "persons", "--format", "csv").stdout == (
+        "person,name\nhttps://w3id.org/lifesci-news-kb/id/person/anna-rossi,Anna Rossi\n"
+    )
+    assert kb("query", "posts-of").stdout == (
+        "post                    label                             org\n"
+        "----------------------  --------------------------------  ----------------------------\n"
+        "post:cluster-president  President of the Example Cluster  organization:example-cluster\n"
+    )
+    assert kb("query", "ASK { ?s a <https://schema.org/Person> }").stdout == "true\n"
+    graph = kb("query", "CONSTRUCT WHERE { ?s a <https://schema.org/Person> }", "--format", "nt")
+    assert graph.stdout == (
+        "<https://w3id.org/lifesci-news-kb/id/person/anna-rossi> "
+        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Person> .\n"
+    )
+
+
+def test_query_list() -> None:
+    assert kb("query", "--list").stdout.splitlines()[2:] == [
+        "persons   Who are the persons in the knowledge base, and what are their names?",
+        "posts-of  Which posts does a person hold, in which organisation?"
+        + " " * 16
+        + "name=Anna Rossi",
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['x" } ; DROP ALL ; #', "<x> } INSERT {", "y" * 100_000, "Anna Rossi\\", "a'''b"],
+)
+def test_bind_values_cannot_escape(value: str) -> None:
+    result = kb("query", "posts-of", "--bind", f"name={value}", "--format", "json")
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 0:
+        assert json.loads(result.stdout)["results"]["bindings"] == []
+
+
+def test_bind_prefixed_name_is_an_iri() -> None:
+    query = "SELECT ?n WHERE { ?p <https://schema.org/name> ?n }"
+    result = kb("query", query, "--bind", "p=person:anna-rossi", "--format", "tsv")
+    assert result.stdout == '?n\n"Anna Rossi"\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "persns"], "unknown query 'persns'; did you mean persons?\n"),
+        (["query", "persons", "--bind", "1x=2"], "malformed --bind '1x=2': expected NAME=VALUE\n"),
+        (["query", "persons", "--bind", "name=a\x01"], "malformed --bind value: control"),
+        (["query", "SELECT * WHERE { ?s ?p }"], "query: SPARQL syntax error: error at 1:"),
+        (["query", "INSERT DATA { <a> <b> <c> }"], "updates are refused"),
+        (["query", "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"], "--allow-service"),
+        (["validate", "/nonexistent/x.ttl"], "/nonexistent/x.ttl: no such file\n"),
+        (["explain", "e"], "resources; name one of them\n"),
+        (["--bogus"], "kb: No such option '--bogus'.\n"),
+    ],
+)
+def test_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
+    result = kb(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_bad_turtle_names_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://e/> .\nex:a ex:b .\n")
+    result = kb("validate", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}:2: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_explain_marks_the_evidence() -> None:
+    result = kb("explain", "Rossi")
+    assert result.exit_code == 0
+    assert result.stdout.endswith(
+        "evidence:\n"
+        "  event:visit\n"
+        "    Anna Rossi, newly elected president of the Example Cluster, [[visited Kuwait]].\n"
+        "  post:cluster-president\n"
+        "    Anna Rossi, [[newly elected president of the Example Cluster]], visited Kuwait.\n"
+    )
+    assert kb("explain", "person:anna-rossi").stdout == result.stdout
+
+
+def test_export_to_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.nt"
+    result = kb("export", "--format", "nt", "--inference", "rdfs", "-o", str(target))
+    assert result.exit_code == 0
+    assert "schema:Organization" not in target.read_text()
+    assert "<https://schema.org/Organization>" in target.read_text()
+    assert kb("export", "--format", "nt", "--inference", "rdfs").stdout == target.read_text()
+
+
+def test_help_imports_no_rdf_library() -> None:
+    code = "import sys, kb.cli; sys.argv=['kb','--help']\n"
+    code += "try: kb.cli.main()\nexcept SystemExit: pass\n"
+    code += "print(sorted(m for m in ('rdflib','pyshacl','pyoxigraph') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip().endswith("[]"), out.stdout + out.stderr
+
+
+def test_readme_cli_reference_is_current() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, "README drifted: run `cog -r README.md`\n" + result.stderr
