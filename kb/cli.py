@@ -7,7 +7,9 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +169,50 @@ def _report_turtle(ntriples: bytes) -> bytes:
     return serialize(store, "turtle")
 
 
+def _auth_options(command: Any) -> Any:
+    """--user/--auth: credentials for a SPARQL server (password never on the command line)."""
+    from kb.remote import PASSWORD_ENV
+
+    command = click.option(
+        "--auth",
+        type=click.Choice(["basic", "digest"]),
+        default="basic",
+        show_default=True,
+        help="HTTP authentication scheme (with --user or netrc).",
+    )(command)
+    return click.option(
+        "--user", help=f"User name; password from ${PASSWORD_ENV} or a netrc file."
+    )(command)
+
+
+def _endpoint_options(command: Any) -> Any:
+    """--endpoint/--graph/--user/--auth: ask a SPARQL server instead of the local store."""
+    command = _auth_options(command)
+    command = click.option(
+        "--graph",
+        metavar="IRI",
+        help="Graph to query on the server (default: the one kb push writes).",
+    )(command)
+    return click.option("--endpoint", metavar="URL", help="Ask this SPARQL endpoint instead.")(
+        command
+    )
+
+
+ENDPOINT_OPTIONS = _endpoint_options
+
+
+def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -> Any:
+    """A kb.remote.Remote from the endpoint options (timeout: per request, default 30)."""
+    from kb.namespaces import DEFAULT_GRAPH
+    from kb.remote import DEFAULT_TIMEOUT, Remote, check_url, resolve_auth
+
+    if ctx.get_parameter_source("timeout") == click.core.ParameterSource.DEFAULT:
+        timeout = DEFAULT_TIMEOUT
+    url = check_url(server["endpoint"])
+    auth = resolve_auth(url, server["user"], server["auth"])
+    return Remote(url, server["graph"] or DEFAULT_GRAPH, auth, timeout or DEFAULT_TIMEOUT)
+
+
 @cli.command()
 @click.argument("query", required=False)
 @click.option(
@@ -189,8 +235,10 @@ def _report_turtle(ntriples: bytes) -> bytes:
     type=click.FloatRange(min=0),
     default=60.0,
     show_default=True,
-    help="Stop the query after SECONDS (exit 3); 0 for no limit.",
+    help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
+    "per request, default 30.",
 )
+@ENDPOINT_OPTIONS
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -200,8 +248,9 @@ def query(
     list_: bool,
     allow_service: bool,
     timeout: float,
+    **server: Any,
 ) -> None:
-    """Run QUERY on the published graph.
+    """Run QUERY on the published graph, or with --endpoint on a SPARQL server.
 
     QUERY is a catalogue name (see --list), a .rq file, or inline SPARQL.
     """
@@ -215,11 +264,17 @@ def query(
         raise UsageError(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
-    from kb.query import run_query
+    if server["endpoint"]:
+        from kb.remote import run_query_remote
 
-    result = run_query(
-        layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
-    )
+        remote = _remote(ctx, server, timeout)
+        result = run_query_remote(layout, query, remote, bindings, fmt)
+    else:
+        from kb.query import run_query
+
+        result = run_query(
+            layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
+        )
     if result.payload is not None:
         _write(result.payload if result.payload.endswith(b"\n") else result.payload + b"\n")
     elif result.boolean is not None:
@@ -241,6 +296,90 @@ def _catalogue_text(layout: Any) -> str:
         params = ", ".join(f"{k}={v}" if v is not None else k for k, v in entry.params.items())
         rows.append([entry.name, entry.question or entry.title, params])
     return table(["name", "question", "parameters"], rows, max_rows=None)
+
+
+@cli.command()
+@DATA_FILES
+@click.option(
+    "--store",
+    metavar="URL",
+    required=True,
+    help="Graph Store Protocol endpoint (Oxigraph /store, Virtuoso /sparql-graph-crud-auth).",
+)
+@click.option(
+    "--update",
+    metavar="URL",
+    help="SPARQL Update endpoint: load a staging graph, then MOVE it over the target (atomic).",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="SPARQL query endpoint used to count the triples (default: a GET on --store).",
+)
+@click.option("--graph", metavar="IRI", help="Target named graph (default: the project's).")
+@_auth_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds allowed for each request (exit 3 past it).",
+)
+@click.pass_context
+def push(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    store: str,
+    update: str | None,
+    endpoint: str | None,
+    graph: str | None,
+    user: str | None,
+    auth: str,
+    timeout: float,
+) -> None:
+    """Send the published graph (data + ontology + closure) to a SPARQL 1.1 server.
+
+    The graph's triple count is read back afterwards and must match (else exit 3).
+    Without --update, a PUT replaces the graph: not atomic on servers that clear first.
+    """
+    from kb.export import serialize
+    from kb.namespaces import DEFAULT_GRAPH
+    from kb.published import published_store
+    from kb.remote import check_url, push, resolve_auth
+
+    credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
+    data = serialize(published_store(_layout(ctx), data_files or None), "nt")
+    with _progress(ctx, len(data)) as progress:
+        result = push(
+            data, store, update, endpoint, graph or DEFAULT_GRAPH, credentials, timeout, progress
+        )
+    how = (
+        "atomic: loaded into a staging graph, then MOVE"
+        if result.atomic
+        else "not atomic: PUT replaces the graph; servers that clear first show it empty meanwhile"
+    )
+    _write(f"pushed {result.triples} triples to <{result.graph}> in {result.seconds:.2f} s\n")
+    _write(how + "\n")
+
+
+#: Uploads at least this large get a progress bar on a terminal.
+PROGRESS_BYTES = 4 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
+    """A progress callback drawing a bar on stderr for large uploads on a terminal."""
+    if ctx.obj["quiet"] or total < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
+        done = [0]
+
+        def advance(sent: int, _total: int) -> None:
+            bar.update(sent - done[0])
+            done[0] = sent
+
+        yield advance
 
 
 @cli.command()
