@@ -1,0 +1,108 @@
+"""pySHACL, the reference engine: runs the shapes the fast engine does not support, and
+reads any pySHACL report graph back as Result objects (also used by the parity tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import pyoxigraph as ox
+
+from kb.shacl.graph import RDF_TYPE, Term, TripleIndex, sh, to_rdflib_term
+from kb.shacl.model import TARGET_PREDICATES, ShapesGraph
+from kb.shacl.paths import sparql_path
+
+
+def to_rdflib_graph(source: Any) -> Any:
+    """An rdflib graph of a pyoxigraph store's default graph, or of a TripleIndex."""
+    import rdflib
+
+    if isinstance(source, rdflib.Graph):
+        return source
+    graph = rdflib.Graph()
+    cache: dict[Term, Any] = {}
+
+    def convert(term: Term) -> Any:
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = to_rdflib_term(term)
+        return found
+
+    if isinstance(source, ox.Store):
+        triples = (
+            (q.subject, q.predicate, q.object)
+            for q in source.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        )
+    else:
+        triples = ((s, p, o) for p in source.all_predicates() for s, o in source.pairs(p))
+    for s, p, o in triples:
+        graph.add((convert(s), convert(p), convert(o)))
+    return graph
+
+
+def reduced_shapes(shapes: Any, keep: Collection[Term]) -> Any:
+    """A copy of the shapes graph (rdflib) where only the shapes in ``keep`` have targets."""
+    from rdflib import RDF, RDFS
+
+    source = TripleIndex.from_any(shapes) if isinstance(shapes, ox.Store) else shapes
+    graph = to_rdflib_graph(source)
+    copy = type(graph)()
+    for prefix, namespace in graph.namespaces():
+        copy.bind(prefix, namespace)
+    index = ShapesGraph(TripleIndex.from_rdflib(graph))
+    drop = {to_rdflib_term(n) for n in index.targeted_shapes() if n not in keep}
+    targets = {to_rdflib_term(sh(name)) for name in (*TARGET_PREDICATES, "target")}
+    for s, p, o in graph:
+        if s in drop and (p in targets or (p == RDF.type and o == RDFS.Class)):
+            continue
+        copy.add((s, p, o))
+    return copy
+
+
+def pyshacl_results(data: ox.Store, shapes: Any, keep: Collection[Term]) -> list[Any]:
+    """pySHACL's results for the targeted shapes in ``keep`` only."""
+    import pyshacl
+    from pyshacl.errors import ValidationFailure
+
+    from kb.shacl.model import ShapesFailure
+
+    try:
+        _, report, _ = pyshacl.validate(
+            to_rdflib_graph(data),
+            shacl_graph=reduced_shapes(shapes, keep),
+            inference="none",
+            advanced=True,
+        )
+    except ValidationFailure as exc:
+        raise ShapesFailure(str(exc)) from None
+    if isinstance(report, Exception):  # pySHACL returns some failures instead of raising
+        raise ShapesFailure(str(report))
+    return report_results(report)
+
+
+def report_results(report: Any, report_node: Term | None = None) -> list[Any]:
+    """The results of an ``sh:ValidationReport`` graph (rdflib or TripleIndex): those of
+    ``report_node`` when given, else every sh:ValidationResult."""
+    from kb.shacl.engine import Result
+
+    index = TripleIndex.from_any(report)
+    if report_node is not None:
+        nodes = index.objects(report_node, sh("result"))
+    else:
+        nodes = index.subjects(RDF_TYPE, sh("ValidationResult"))
+    results = []
+    for node in nodes:
+        path = index.value(node, sh("resultPath"))
+        message = index.value(node, sh("resultMessage"))
+        results.append(
+            Result(
+                focus=index.value(node, sh("focusNode")),  # type: ignore[arg-type]
+                path=sparql_path(index, path) if path is not None else None,
+                value=index.value(node, sh("value")),
+                severity=index.value(node, sh("resultSeverity")),  # type: ignore[arg-type]
+                shape=index.value(node, sh("sourceShape")),  # type: ignore[arg-type]
+                component=index.value(node, sh("sourceConstraintComponent")),  # type: ignore[arg-type]
+                message=message.value if message is not None else "",
+            )
+        )
+    return results

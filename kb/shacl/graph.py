@@ -1,0 +1,160 @@
+"""A small read-only triple index over pyoxigraph terms: the shapes graph.
+
+Shapes graphs are small, so they are held in Python dictionaries; the data graph never is.
+Both a ``pyoxigraph.Store`` and an ``rdflib.Graph`` can be turned into one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SH = "http://www.w3.org/ns/shacl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+RDF_TYPE = ox.NamedNode(RDF + "type")
+RDF_FIRST = ox.NamedNode(RDF + "first")
+RDF_REST = ox.NamedNode(RDF + "rest")
+RDF_NIL = ox.NamedNode(RDF + "nil")
+
+
+def sh(name: str) -> ox.NamedNode:
+    """The SHACL term ``sh:name``."""
+    return ox.NamedNode(SH + name)
+
+
+class TripleIndex:
+    """Triples indexed by subject and by (predicate, object)."""
+
+    def __init__(self, triples: Iterable[tuple[Term, ox.NamedNode, Term]]) -> None:
+        self._sp: dict[Term, dict[ox.NamedNode, list[Term]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._po: dict[tuple[ox.NamedNode, Term], list[Term]] = defaultdict(list)
+        self._p: dict[ox.NamedNode, list[tuple[Term, Term]]] = defaultdict(list)
+        for s, p, o in triples:
+            self._sp[s][p].append(o)
+            self._po[(p, o)].append(s)
+            self._p[p].append((s, o))
+
+    def objects(self, subject: Term, predicate: ox.NamedNode) -> list[Term]:
+        """Every object of (subject, predicate)."""
+        by_p = self._sp.get(subject)
+        return list(by_p.get(predicate, ())) if by_p else []
+
+    def value(self, subject: Term, predicate: ox.NamedNode) -> Term | None:
+        """One object of (subject, predicate), or None."""
+        found = self.objects(subject, predicate)
+        return found[0] if found else None
+
+    def subjects(self, predicate: ox.NamedNode, obj: Term) -> list[Term]:
+        """Every subject of (predicate, obj)."""
+        return list(self._po.get((predicate, obj), ()))
+
+    def pairs(self, predicate: ox.NamedNode) -> list[tuple[Term, Term]]:
+        """Every (subject, object) with ``predicate``."""
+        return list(self._p.get(predicate, ()))
+
+    def all_predicates(self) -> list[ox.NamedNode]:
+        """Every predicate in the graph."""
+        return list(self._p)
+
+    def predicates(self, subject: Term) -> Iterator[ox.NamedNode]:
+        """Every predicate used with ``subject``."""
+        by_p = self._sp.get(subject)
+        return iter(list(by_p)) if by_p else iter(())
+
+    def items(self, head: Term) -> list[Term]:
+        """The members of the RDF list starting at ``head``."""
+        members: list[Term] = []
+        seen: set[Term] = set()
+        node: Term | None = head
+        while node is not None and node != RDF_NIL and node not in seen:
+            seen.add(node)
+            first = self.value(node, RDF_FIRST)
+            if first is None:
+                raise ValueError(f"malformed RDF list at {node}")
+            members.append(first)
+            node = self.value(node, RDF_REST)
+        return members
+
+    def is_instance(self, node: Term, cls: ox.NamedNode) -> bool:
+        """``node rdf:type/rdfs:subClassOf* cls`` in this graph."""
+        sub_class_of = ox.NamedNode(RDFS + "subClassOf")
+        todo = list(self.objects(node, RDF_TYPE))
+        seen: set[Term] = set()
+        while todo:
+            current = todo.pop()
+            if current == cls:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.objects(current, sub_class_of))
+        return False
+
+    @classmethod
+    def from_store(cls, store: ox.Store) -> TripleIndex:
+        """The default graph of a pyoxigraph store."""
+        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        return cls((q.subject, q.predicate, q.object) for q in quads)  # type: ignore[misc]
+
+    @classmethod
+    def from_rdflib(cls, graph: Any) -> TripleIndex:
+        """An ``rdflib.Graph`` (terms converted to pyoxigraph terms)."""
+        cache: dict[Any, Term] = {}
+
+        def convert(term: Any) -> Any:
+            found = cache.get(term)
+            if found is None:
+                found = cache[term] = from_rdflib_term(term)
+            return found
+
+        return cls((convert(s), convert(p), convert(o)) for s, p, o in graph)
+
+    @classmethod
+    def from_any(cls, graph: Any) -> TripleIndex:
+        """A TripleIndex, a pyoxigraph store or an rdflib graph."""
+        if isinstance(graph, TripleIndex):
+            return graph
+        if isinstance(graph, ox.Store):
+            return cls.from_store(graph)
+        return cls.from_rdflib(graph)
+
+
+def from_rdflib_term(term: Any) -> Term:
+    """Convert an rdflib term to pyoxigraph."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported rdflib term {term!r}")
+
+
+def to_rdflib_term(term: Term) -> Any:
+    """Convert a pyoxigraph term to rdflib."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD + "string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
