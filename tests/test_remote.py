@@ -195,3 +195,91 @@ def test_digest_auth_on_query(virtuoso: Server) -> None:
     with pytest.raises(ServerError, match="401") as caught:
         remote.remote_query("ASK { }", virtuoso.update, None, wrong)
     assert "not-the-password" not in str(caught.value)
+
+
+# --- through the kb command ---------------------------------------------------------------
+
+
+def kb(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    root = str(Path(__file__).resolve().parent.parent)
+    return CliRunner().invoke(cli, ["--root", root, *args], env=env)
+
+
+def cli_push_args(server: Server, graph: str, staged: bool = True) -> list[str]:
+    args = ["push", "--store", server.store, "--endpoint", server.query, "--graph", graph]
+    if staged:
+        args += ["--update", server.update]
+    if server.user:
+        args += ["--user", server.user, "--auth", server.auth]
+    return args
+
+
+def cli_env(server: Server) -> dict[str, str]:
+    return {remote.PASSWORD_ENV: server.password} if server.password else {}
+
+
+@pytest.mark.parametrize("staged", [True, False], ids=["move", "put"])
+def test_kb_push(server: Server, published_nt: bytes, staged: bool) -> None:
+    graph = fresh_graph()
+    result = kb(*cli_push_args(server, graph, staged), env=cli_env(server))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    triples = len(rdflib_graph(published_nt))
+    assert lines[0].startswith(f"pushed {triples} triples to <{graph}> in ")
+    assert lines[1].startswith("atomic:" if staged else "not atomic:")
+    assert_isomorphic(server, graph, published_nt)
+
+
+def test_kb_push_of_broken_data_exits_2_and_leaves_graph(
+    server: Server, published_nt: bytes, tmp_path: Path
+) -> None:
+    graph = fresh_graph()
+    push(server, published_nt, graph)
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix schema: <https://schema.org/> .\n<https://e/x> schema:name .\n")
+    result = kb(*cli_push_args(server, graph), str(broken), env=cli_env(server))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "broken.ttl:2" in result.stderr
+    assert_isomorphic(server, graph, published_nt)
+
+
+def test_kb_push_to_nothing_exits_3() -> None:
+    from servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/store"
+    result = kb("push", "--store", url, "--timeout", "2")
+    assert result.exit_code == 3
+    assert (
+        result.stderr
+        == f"{url}?graph={remote.urllib.parse.quote(DEFAULT_GRAPH, safe='')}: connection refused\n"
+    )
+
+
+def _csv_rows(text: str, ordered: bool) -> tuple[str, list[str]]:
+    header, *rows = text.splitlines()
+    return header, rows if ordered else sorted(rows)
+
+
+def test_kb_query_endpoint_same_output(server: Server, layout: Layout, published_nt: bytes) -> None:
+    """`kb query NAME --endpoint URL --graph G` prints what the local run prints."""
+    graph = fresh_graph()
+    push(server, published_nt, graph)
+    for entry in catalogue(layout):
+        local = kb("query", entry.name, "--format", "csv")
+        asked = kb(
+            "query", entry.name, "--format", "csv", "--endpoint", server.query, "--graph", graph
+        )
+        assert local.exit_code == asked.exit_code == 0, asked.stderr
+        ordered = _ordered(entry.text)
+        assert _csv_rows(asked.stdout, ordered) == _csv_rows(local.stdout, ordered), entry.name
+    name = catalogue(layout)[0].name
+    local = kb("query", name)
+    asked = kb("query", name, "--endpoint", server.query, "--graph", graph)
+    if not _ordered(catalogue(layout)[0].text):
+        assert sorted(asked.stdout.splitlines()) == sorted(local.stdout.splitlines())
+    else:
+        assert asked.stdout == local.stdout
