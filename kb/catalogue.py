@@ -1,10 +1,20 @@
 """The competency-question catalogue: ``queries/*.rq`` with their header comments
-(``# title:``, ``# question:``, ``# param: NAME = DEFAULT``) and expected answers."""
+(``# title:``, ``# question:``, ``# param: NAME = DEFAULT``) and expected answers.
+
+Expected answers live in ``queries/expected/NAME.csv`` (SPARQL 1.1 CSV results: IRIs and
+literals by their lexical form, so every engine's answers compare the same way). Rows are
+compared as a multiset unless the query has ORDER BY, then in order.
+"""
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,5 +88,85 @@ def find(layout: Layout, name: str) -> CatalogueQuery:
 
 
 def expected_path(layout: Layout, name: str) -> Path:
-    """Where the expected answer of ``name`` lives (``queries/expected/NAME.srj``)."""
-    return layout.expected_dir / f"{name}.srj"
+    """Where the expected answers of ``name`` live (``queries/expected/NAME.csv``)."""
+    return layout.expected_dir / f"{name}.csv"
+
+
+#: A table of answers: the variable names, then rows of CSV-form values.
+Table = tuple[tuple[str, ...], list[tuple[str, ...]]]
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+
+
+def is_ordered(entry: CatalogueQuery) -> bool:
+    """Whether the query fixes the order of its rows (ORDER BY outside comments)."""
+    code = "\n".join(line.split("#", 1)[0] for line in entry.text.splitlines())
+    return bool(_ORDER_BY.search(code))
+
+
+def read_expected(path: Path) -> Table:
+    """An expected-answers CSV file as a table."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = [tuple(row) for row in csv.reader(handle)]
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    if not rows:
+        raise InputError(f"{path}:1: empty expected-answers file")
+    return rows[0], rows[1:]
+
+
+def csv_table(csv_text: str) -> Table:
+    """A SPARQL CSV result as a table."""
+    rows = [tuple(row) for row in csv.reader(io.StringIO(csv_text))]
+    return (rows[0], rows[1:]) if rows else ((), [])
+
+
+def compare(expected: Table, actual: Table, ordered: bool) -> list[str]:
+    """Lines of difference between two tables ('-' expected only, '+' actual only)."""
+    if tuple(expected[0]) != tuple(actual[0]):
+        return [f"- columns {', '.join(expected[0])}", f"+ columns {', '.join(actual[0])}"]
+    if ordered:
+        if expected[1] == actual[1]:
+            return []
+        diff = difflib.unified_diff(
+            [_row(r) for r in expected[1]], [_row(r) for r in actual[1]], lineterm="", n=0
+        )
+        return [
+            f"{line[0]} {line[1:]}"
+            for line in diff
+            if line[:1] in "+-" and line[1:3] != "--" and line[1:3] != "++"
+        ]
+    missing = Counter(expected[1]) - Counter(actual[1])
+    extra = Counter(actual[1]) - Counter(expected[1])
+    return [f"- {_row(r)}" for r in sorted(missing.elements())] + [
+        f"+ {_row(r)}" for r in sorted(extra.elements())
+    ]
+
+
+def _row(row: Sequence[str]) -> str:
+    return " | ".join(row)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one catalogue query against its expected answers."""
+
+    name: str
+    passed: bool
+    rows: int
+    seconds: float
+    diff: list[str] = field(default_factory=list)
+
+
+def check_catalogue(layout: Layout, run: Callable[[CatalogueQuery], Table]) -> list[CheckResult]:
+    """Run every catalogue query with its default parameters (``run`` returns its answers
+    as a table) and compare with its expected answers."""
+    results = []
+    for entry in catalogue(layout):
+        expected = read_expected(expected_path(layout, entry.name))
+        started = time.perf_counter()
+        actual = run(entry)
+        seconds = time.perf_counter() - started
+        diff = compare(expected, actual, is_ordered(entry))
+        results.append(CheckResult(entry.name, not diff, len(actual[1]), seconds, diff))
+    return results

@@ -287,6 +287,35 @@ def query(
             _note(ctx, f"table truncated to {MAX_TABLE_ROWS} rows")
 
 
+@cli.command()
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="With --endpoint: seconds allowed for each request (exit 3 past it).",
+)
+@ENDPOINT_OPTIONS
+@click.pass_context
+def check(ctx: click.Context, timeout: float, **server: Any) -> None:
+    """Run the whole query catalogue and compare each answer with queries/expected/.
+
+    Prints a line per query (PASS/FAIL, rows, time), the differing rows of each failure
+    ('-' expected only, '+' answered only) and a summary; exit 1 if any query fails.
+    """
+    from kb.check import check_local, check_remote
+    from kb.output import check_text
+
+    layout = _layout(ctx)
+    if server["endpoint"]:
+        results = check_remote(layout, _remote(ctx, server, timeout))
+    else:
+        results = check_local(layout)
+    _write(check_text(results))
+    if not all(result.passed for result in results):
+        ctx.exit(1)
+
+
 def _catalogue_text(layout: Any) -> str:
     from kb.catalogue import catalogue
     from kb.output import table

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 from kb.terms import short
 
 if TYPE_CHECKING:
+    from kb.catalogue import CheckResult
     from kb.explain import Explanation
     from kb.stats import Stats
     from kb.validate import Report
@@ -151,4 +152,19 @@ def explanation_text(explanation: Explanation, colour: bool = False) -> str:
         lines.append(f"    {' '.join(sentence.split())}")
     if not explanation.evidence:
         lines.append("  (none)")
+    return "\n".join(lines) + "\n"
+
+
+def check_text(results: Sequence[CheckResult]) -> str:
+    """``kb check`` output: a line per query, the diff of each failure, a summary."""
+    lines = []
+    for result in results:
+        verdict = "PASS" if result.passed else "FAIL"
+        lines.append(
+            f"{verdict}  {result.name:<32} {_plural(result.rows, 'row'):>8}"
+            f"  {result.seconds * 1000:7.1f} ms"
+        )
+        lines += [f"      {line}" for line in result.diff]
+    failed = sum(not result.passed for result in results)
+    lines.append(f"{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines) + "\n"
