@@ -269,7 +269,7 @@ class Compiler:
                 expression, message = make(self, shape, value)
                 reports_value = name != "hasValue"  # SHACL 4.8.3: no sh:value
                 checks.append(ValueCheck(component(name), expression, message, reports_value))
-            elif name not in FOCUS_CHECKS and name not in ("property", "sparql", "hasValue"):
+            elif name not in FOCUS_CHECKS and name not in NESTED:
                 raise Unsupported(f"sh:{name}")
         return checks
 
@@ -283,7 +283,59 @@ class Compiler:
             if make is not None:
                 rows, message = make(self, shape, value)
                 checks.append(FocusCheck(component(name), rows, message))
+            if name == "qualifiedValueShape":
+                checks += self._qualified(shape, value)
         return checks
+
+    def _qualified(self, shape: Shape, qualified: Term) -> list[FocusCheck]:
+        """sh:qualifiedMinCount / sh:qualifiedMaxCount checks (SHACL 4.7.3)."""
+        path = self._property_path(shape, "qualifiedValueShape")
+        siblings = self._siblings(shape, qualified)
+        self.conforms(qualified, "?_probe")
+        for sibling in siblings:
+            self.conforms(sibling, "?_probe")
+        checks = []
+        for name, extra in (("qualifiedMinCount", 0), ("qualifiedMaxCount", 1)):
+            bound = self.graph.value(shape.node, sh(name))
+            if bound is None:
+                continue
+            n = _integer(bound)
+            if n + extra > MAX_COUNT:
+                raise Unsupported(f"sh:{name} {n} (counts need {n + extra} > {MAX_COUNT} joins)")
+            rows = self._qualified_rows(path, qualified, siblings, n + extra, extra == 0)
+            checks.append(FocusCheck(component(name), rows, f"sh:{name} {n} not met"))
+        return checks
+
+    def _siblings(self, shape: Shape, qualified: Term) -> list[Term]:
+        """The sibling qualified value shapes when sh:qualifiedValueShapesDisjoint is true."""
+        if not is_true(self.graph.value(shape.node, sh("qualifiedValueShapesDisjoint"))):
+            return []
+        found: dict[Term, None] = {}
+        for parent in self.graph.subjects(sh("property"), shape.node):
+            for other in self.graph.objects(parent, sh("property")):
+                for sibling in self.graph.objects(other, sh("qualifiedValueShape")):
+                    if sibling != qualified:
+                        found[sibling] = None
+        return list(found)
+
+    def _qualified_rows(
+        self, path: str, qualified: Term, siblings: list[Term], n: int, at_least: bool
+    ) -> Callable[[str], list[Rows]]:
+        """Rows for: fewer than ``n`` (``at_least``) or ``n`` or more conforming values."""
+
+        def rows(f: str) -> list[Rows]:
+            if at_least and n == 0:
+                return []
+            names = [self.fresh("q") for _ in range(n)]
+            tests = []
+            for name in names:
+                tests.append(self.conforms(qualified, name))
+                tests += [f"!({self.conforms(s, name)})" for s in siblings]
+            test = " && ".join(f"({t})" for t in tests)
+            pattern = f"{distinct_values(f, path, names)} FILTER({test})"
+            return [Rows(f"FILTER NOT EXISTS {{ {pattern} }}" if at_least else pattern)]
+
+        return rows
 
     # ----------------------------------------------------------------- conformance
 
@@ -609,4 +661,5 @@ FOCUS_CHECKS: dict[str, Callable[[Compiler, Shape, Term], tuple[Callable, str]]]
     "closed": Compiler._closed,
     **{name: Compiler._pair_comparison(name) for name in PAIR_COMPARISONS},
 }
-SUPPORTED_COMPONENTS = sorted({*VALUE_CHECKS, *FOCUS_CHECKS, "hasValue", "property", "sparql"})
+NESTED = ("property", "sparql", "hasValue", "qualifiedValueShape")
+SUPPORTED_COMPONENTS = sorted({*VALUE_CHECKS, *FOCUS_CHECKS, *NESTED})
