@@ -15,13 +15,15 @@ if TYPE_CHECKING:
     from kb.remote import Remote
 
 
-def _prepared(entry: CatalogueQuery) -> PreparedQuery:
+def prepared_entry(entry: CatalogueQuery) -> PreparedQuery:
+    """A catalogue query with its default parameters bound."""
     from kb.query import prepare
 
     return prepare(entry.text, (), entry.params, False, entry.name)
 
 
-def _table(result: QueryResult) -> Table:
+def result_table(result: QueryResult) -> Table:
+    """A CSV-format query result as a table."""
     return csv_table((result.payload or b"").decode("utf-8"))
 
 
@@ -31,9 +33,13 @@ def check_local(layout: Layout, store: pyoxigraph.Store | None = None) -> list[C
     from kb.query import execute
 
     store = store if store is not None else published_store(layout)
-    return check_catalogue(layout, lambda entry: _table(execute(store, _prepared(entry), "csv")))
+    return check_catalogue(
+        layout, lambda entry: result_table(execute(store, prepared_entry(entry), "csv"))
+    )
 
 
 def check_remote(layout: Layout, remote: Remote) -> list[CheckResult]:
     """Every catalogue query on a SPARQL server, the graph addressed explicitly."""
-    return check_catalogue(layout, lambda entry: _table(remote.run(_prepared(entry), "csv")))
+    return check_catalogue(
+        layout, lambda entry: result_table(remote.run(prepared_entry(entry), "csv"))
+    )

@@ -54,3 +54,16 @@ def published_nt() -> bytes:
     from kb.resources import Layout
 
     return serialize(published_store(Layout(REPO)), "nt")
+
+
+# --- The bundled knowledge base (tests/test_contract.py, tests/test_catalogue.py) ---
+
+
+@pytest.fixture(scope="session")
+def entailed_export_nt() -> bytes:
+    """`kb export --inference rdfs --format nt`: data + closure, no ontology."""
+    from kb.export import serialize
+    from kb.published import build_store
+    from kb.resources import Layout
+
+    return serialize(build_store(Layout(REPO), inference="rdfs", with_ontology=False), "nt")
