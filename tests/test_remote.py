@@ -283,3 +283,28 @@ def test_kb_query_endpoint_same_output(server: Server, layout: Layout, published
         assert sorted(asked.stdout.splitlines()) == sorted(local.stdout.splitlines())
     else:
         assert asked.stdout == local.stdout
+
+
+def test_kb_check_endpoint_passes(server: Server, published_nt: bytes) -> None:
+    """`kb check --endpoint` passes with the same expected files as the embedded run."""
+    graph = fresh_graph()
+    push(server, published_nt, graph)
+    local = kb("check")
+    asked = kb("check", "--endpoint", server.query, "--graph", graph)
+    assert local.exit_code == 0, local.stdout
+    assert asked.exit_code == 0, asked.stdout + asked.stderr
+    assert asked.stdout.count("PASS") == local.stdout.count("PASS") >= 14
+
+
+def test_kb_check_endpoint_fails_on_a_graph_that_falls_short(
+    server: Server, published_nt: bytes
+) -> None:
+    """A positive control: the same check on a graph missing the people's names fails."""
+    graph = fresh_graph()
+    name = b"<https://schema.org/name>"
+    push(
+        server, b"".join(line for line in published_nt.splitlines(True) if name not in line), graph
+    )
+    asked = kb("check", "--endpoint", server.query, "--graph", graph)
+    assert asked.exit_code == 1, asked.stdout + asked.stderr
+    assert "FAIL" in asked.stdout
