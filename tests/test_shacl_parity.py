@@ -45,8 +45,15 @@ def test_synthetic_data_with_defects(tmp_path: Path, seed: int) -> None:
     """Seeded data with defects on every constraint: same results, and some of them."""
     data_file = tmp_path / "data.ttl"
     subprocess.run(
-        [sys.executable, GENERATE, "--triples", "3000", "--defects", "40", "--seed", str(seed)]
-        + ["-o", str(data_file)],  # noqa: RUF005
+        [
+            sys.executable,
+            GENERATE,
+            *("--triples", "3000", "--defects", "40"),
+            "--seed",
+            str(seed),
+            "-o",
+            str(data_file),
+        ],
         check=True,
         capture_output=True,
     )
