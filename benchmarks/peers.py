@@ -1,0 +1,93 @@
+"""Small programs the benchmark runs as fresh processes: the peers done directly, and the
+in-process timing of kb's catalogue queries after loading.
+
+``python benchmarks/peers.py COMMAND ARGS...``; each prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rdflib_parse(path: str) -> dict[str, object]:
+    """rdflib: parse one file."""
+    import rdflib
+
+    graph = rdflib.Graph().parse(path)
+    return {"triples": len(graph)}
+
+
+def rdflib_serialize(path: str, fmt: str, out: str) -> dict[str, object]:
+    """rdflib: parse one file and serialise it (``turtle`` or ``nt``)."""
+    import rdflib
+
+    graph = rdflib.Graph().parse(path)
+    graph.serialize(out, format=fmt, encoding="utf-8")
+    return {"triples": len(graph)}
+
+
+def rdflib_queries(path: str, queries: str) -> dict[str, object]:
+    """rdflib: parse once, then time each bound catalogue query (load excluded)."""
+    import rdflib
+
+    started = time.perf_counter()
+    graph = rdflib.Graph().parse(path)
+    out: dict[str, object] = {"load": time.perf_counter() - started}
+    for name, text in json.loads(Path(queries).read_text()).items():
+        started = time.perf_counter()
+        rows = len(list(graph.query(text)))
+        out[name] = {"seconds": time.perf_counter() - started, "rows": rows}
+    return out
+
+
+def kb_queries(root: str, queries: str) -> dict[str, object]:
+    """kb: build the published store once, then time each bound query (load excluded)."""
+    sys.path.insert(0, str(ROOT))
+    from kb.published import published_store
+    from kb.query import PreparedQuery, execute
+    from kb.resources import Layout
+
+    started = time.perf_counter()
+    store = published_store(Layout(Path(root)))
+    out: dict[str, object] = {"load": time.perf_counter() - started}
+    for name, text in json.loads(Path(queries).read_text()).items():
+        started = time.perf_counter()
+        result = execute(store, PreparedQuery(text, "SELECT", name), "table")
+        out[name] = {"seconds": time.perf_counter() - started, "rows": len(result.rows or [])}
+    return out
+
+
+def pyoxigraph_parse(path: str) -> dict[str, object]:
+    """pyoxigraph alone: bulk-load one file into an in-memory store (the floor)."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    fmt = pyoxigraph.RdfFormat.N_TRIPLES if path.endswith(".nt") else pyoxigraph.RdfFormat.TURTLE
+    store.bulk_load(path=path, format=fmt)
+    return {"triples": len(store)}
+
+
+COMMANDS = {
+    "rdflib-parse": rdflib_parse,
+    "rdflib-serialize": rdflib_serialize,
+    "rdflib-queries": rdflib_queries,
+    "kb-queries": kb_queries,
+    "pyoxigraph-parse": pyoxigraph_parse,
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: peers.py {{{','.join(COMMANDS)}}} ARGS...", file=sys.stderr)
+        return 2
+    print(json.dumps(COMMANDS[argv[0]](*argv[1:])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

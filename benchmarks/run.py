@@ -1,0 +1,485 @@
+"""Benchmark the kb operations against the tools people would use instead.
+
+``python benchmarks/run.py [--sizes 10000,100000,1000000] [--repeat 3] [--cap 120]``
+
+For each size it generates a synthetic knowledge base (benchmarks/generate.py), then times
+every operation as a fresh process reading the same files as its peers (no cache, no
+prebuilt store): wall time (median of ``--repeat`` runs) and peak RSS (``os.wait4``). A run
+over ``--cap`` seconds is killed and recorded as "did not finish". Raw results go to
+``benchmarks/results/RUN.json``; ``docs/performance.md`` and ``docs/performance.png`` are
+written from them (``--report RUN.json`` rewrites them without measuring).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+DOC = ROOT / "docs" / "performance.md"
+PLOT = ROOT / "docs" / "performance.png"
+JENA = ROOT.parent / "shared" / "tools" / "jena"
+PY = sys.executable
+KB = str(Path(sys.executable).parent / "kb")
+PEERS = str(HERE / "peers.py")
+
+
+# ---------------------------------------------------------------------------------------
+# Measuring one process
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One timed process: wall seconds, peak RSS in MB, exit code; None when killed."""
+
+    wall: float | None
+    rss_mb: float | None
+    code: int | None
+    stdout: str = ""
+    stderr: str = ""
+
+
+def measure(argv: list[str], cap: float, cwd: Path | None = None) -> Sample:
+    """Run ``argv`` as a fresh process; kill its process group after ``cap`` seconds."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd, start_new_session=True)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(cap, kill)
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if killed.is_set():
+            return Sample(None, None, None)
+        return Sample(
+            wall,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace")[-2000:],
+        )
+
+
+@dataclass
+class Measurement:
+    """The median of several samples of one (operation, tool, size)."""
+
+    operation: str
+    tool: str
+    triples: int
+    seconds: float | None
+    rss_mb: float | None
+    runs: int
+    cap: float
+    code: int | None = None
+    rows: int | None = None
+    note: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.seconds is not None
+
+
+def median_of(
+    operation: str,
+    tool: str,
+    triples: int,
+    argv: list[str],
+    repeat: int,
+    cap: float,
+    rows: Callable[[str], int | None] | None = None,
+    cwd: Path | None = None,
+) -> Measurement:
+    """Time ``argv`` ``repeat`` times (stop at the first run over the cap)."""
+    samples = []
+    for _ in range(repeat):
+        sample = measure(argv, cap, cwd)
+        samples.append(sample)
+        if sample.wall is None:
+            return Measurement(operation, tool, triples, None, None, len(samples), cap)
+    last = samples[-1]
+    note = "" if last.code in (0, 1) else f"exit {last.code}: {last.stderr.strip()[-300:]}"
+    return Measurement(
+        operation,
+        tool,
+        triples,
+        statistics.median(s.wall for s in samples if s.wall is not None),
+        max(s.rss_mb for s in samples if s.rss_mb is not None),
+        len(samples),
+        cap,
+        last.code,
+        rows(last.stdout) if rows and last.code in (0, 1) else None,
+        note,
+    )
+
+
+def csv_rows(stdout: str) -> int:
+    """Rows of a SPARQL CSV result (header excluded)."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return max(0, len(lines) - 1)
+
+
+# ---------------------------------------------------------------------------------------
+# One size: data, the peers' inputs, and every operation
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """The files of one size: generated data, entailed exports, a kb root for queries."""
+
+    directory: Path
+    triples: int
+    data: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.data = self.directory / "data.ttl"
+
+    @property
+    def entailed_ttl(self) -> Path:
+        return self.directory / "entailed.ttl"
+
+    @property
+    def entailed_nt(self) -> Path:
+        return self.directory / "entailed.nt"
+
+    @property
+    def root(self) -> Path:
+        return self.directory / "root"
+
+    @property
+    def queries_json(self) -> Path:
+        return self.directory / "queries.json"
+
+    def prepare(self, seed: int) -> dict[str, object]:
+        """Generate the data and everything the peers read (not timed)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        gen = [PY, str(HERE / "generate.py"), "--triples", str(self.triples)]
+        subprocess.run([*gen, "--seed", str(seed), "-o", str(self.data)], check=True)
+        meta = json.loads(Path(f"{self.data}.meta.json").read_text())
+        for path, fmt in ((self.entailed_ttl, "turtle"), (self.entailed_nt, "nt")):
+            export = [KB, "export", str(self.data), "--inference", "rdfs", "--with-ontology"]
+            subprocess.run([*export, "--format", fmt, "-o", str(path)], check=True)
+        self._root()
+        self.queries_json.write_text(json.dumps(bound_queries(meta["parameters"]), indent=1))
+        return meta
+
+    def _root(self) -> None:
+        """A kb root whose data folder holds only the generated file."""
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+        for name in ("ontology", "queries"):
+            link = self.root / name
+            if not link.exists():
+                link.symlink_to(ROOT / name)
+        link = self.root / "data" / "data.ttl"
+        if not link.exists():
+            link.symlink_to(self.data)
+
+
+def bound_queries(parameters: dict[str, str]) -> dict[str, str]:
+    """Each catalogue query with its parameters bound (kb.query's own VALUES placement)."""
+    sys.path.insert(0, str(ROOT))
+    from kb.catalogue import catalogue
+    from kb.query import prepare
+    from kb.resources import Layout
+
+    out = {}
+    for entry in catalogue(Layout(ROOT)):
+        bindings = [f"{name}=<{parameters[name]}>" for name in entry.params]
+        out[entry.name] = prepare(entry.text, bindings, source=entry.name).text
+    return out
+
+
+def bindings_args(entry_params: list[str], parameters: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for name in entry_params:
+        out += ["--bind", f"{name}=<{parameters[name]}>"]
+    return out
+
+
+def jena_available() -> bool:
+    return JENA.is_file() and shutil.which("java") is not None
+
+
+class SizeRun:
+    """Every operation at one size."""
+
+    def __init__(self, ws: Workspace, meta: dict, repeat: int, cap: float) -> None:
+        self.ws, self.meta, self.repeat, self.cap = ws, meta, repeat, cap
+        self.n = int(meta["triples"])
+        self.out: list[Measurement] = []
+
+    def time(self, op: str, tool: str, argv: list[str], **kw: object) -> Measurement:
+        m = median_of(op, tool, self.n, argv, self.repeat, self.cap, **kw)  # type: ignore[arg-type]
+        shown = f"{m.seconds:.2f} s" if m.finished else f"did not finish (> {self.cap:g} s)"
+        print(f"  {op:32} {tool:12} {shown}  {m.rss_mb or 0:.0f} MB {m.note}", flush=True)
+        self.out.append(m)
+        return m
+
+    def all(self, push_url: str | None) -> list[Measurement]:
+        self.load()
+        self.validate()
+        self.export()
+        self.queries()
+        self.push(push_url)
+        return self.out
+
+    def load(self) -> None:
+        data = str(self.ws.data)
+        loader = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from kb.store import load_files"
+        self.time("load", "kb", [PY, "-c", f"{loader}; load_files([{data!r}])"])
+        self.time("load", "pyoxigraph", [PY, PEERS, "pyoxigraph-parse", data])
+        self.time("load", "rdflib", [PY, PEERS, "rdflib-parse", data])
+        if jena_available():
+            self.time("load", "jena", [str(JENA), "riot", "--count", data])
+
+    def validate(self) -> None:
+        shapes, entailed = str(ROOT / "ontology" / "shapes.ttl"), str(self.ws.entailed_ttl)
+        self.time("validate", "kb", [KB, "validate", str(self.ws.data), "--format", "json"])
+        pyshacl = [PY, "-m", "pyshacl", "-s", shapes, "-i", "none", "-a", "-f", "table"]
+        self.time("validate", "pyshacl", [*pyshacl, entailed])
+        if jena_available():
+            jena = [str(JENA), "shacl", "validate", "--shapes", shapes, "--data", entailed]
+            self.time("validate", "jena", jena)
+
+    def export(self) -> None:
+        out = self.ws.directory / "out"
+        data = str(self.ws.data)
+        for fmt, riot in (("turtle", "turtle"), ("nt", "nt")):
+            op = f"export {fmt}"
+            self.time(op, "kb", [KB, "export", data, "--format", fmt, "-o", f"{out}.{fmt}"])
+            rdflib_fmt = "turtle" if fmt == "turtle" else "nt"
+            peer = [PY, PEERS, "rdflib-serialize", data, rdflib_fmt, f"{out}.rdflib.{fmt}"]
+            self.time(op, "rdflib", peer)
+            if jena_available():
+                self.time(op, "jena", [str(JENA), "riot", f"--output={riot}", data])
+
+    def queries(self) -> None:
+        sys.path.insert(0, str(ROOT))
+        from kb.catalogue import catalogue
+        from kb.resources import Layout
+
+        params = self.meta["parameters"]
+        root = ["--root", str(self.ws.root)]
+        for entry in catalogue(Layout(ROOT)):
+            argv = [KB, *root, "query", entry.name, *bindings_args(list(entry.params), params)]
+            self.time(f"query {entry.name}", "kb", [*argv, "--format", "csv"], rows=csv_rows)
+        self.after_load()
+
+    def after_load(self) -> None:
+        """Query time with loading excluded: one process loads once, runs every query."""
+        queries = str(self.ws.queries_json)
+        for tool, argv in (
+            ("kb", [PY, PEERS, "kb-queries", str(self.ws.root), queries]),
+            ("rdflib", [PY, PEERS, "rdflib-queries", str(self.ws.entailed_nt), queries]),
+        ):
+            runs = [measure(argv, self.cap) for _ in range(self.repeat)]
+            done = [json.loads(r.stdout) for r in runs if r.wall is not None and r.code == 0]
+            if not done:
+                name = "queries after load (all)"
+                self.out.append(Measurement(name, tool, self.n, None, None, 1, self.cap))
+                print(f"  {name:32} {tool:12} did not finish", flush=True)
+                continue
+            for name in done[0]:
+                if name == "load":
+                    continue
+                seconds = statistics.median(d[name]["seconds"] for d in done)
+                rss = max(r.rss_mb or 0 for r in runs)
+                m = Measurement(
+                    f"after load {name}", tool, self.n, seconds, rss, len(done), self.cap
+                )
+                m.rows = done[0][name]["rows"]
+                self.out.append(m)
+
+    def push(self, url: str | None) -> None:
+        if url is None:
+            m = Measurement("push", "kb", self.n, None, None, 0, self.cap, note="no server")
+            self.out.append(m)
+            return
+        store = f"{url}/store"
+        self.time("push", "kb", [KB, "push", str(self.ws.data), "--store", store])
+        if shutil.which("curl"):
+            curl = ["curl", "-sf", "-X", "PUT", "-H", "Content-Type: application/n-triples"]
+            self.time("push", "curl", [*curl, "-T", str(self.ws.entailed_nt), f"{store}?default"])
+
+
+def bundled(repeat: int, cap: float) -> list[Measurement]:
+    """The bundled knowledge base: kb --help, kb validate, each kb query NAME."""
+    sys.path.insert(0, str(ROOT))
+    from kb.catalogue import catalogue
+    from kb.resources import Layout
+
+    out = [
+        median_of("bundled --help", "kb", 0, [KB, "--help"], repeat, cap),
+        median_of("bundled --help", "python", 0, [PY, "-c", "pass"], repeat, cap),
+        median_of("bundled --help", "rdflib", 0, [PY, "-c", "import rdflib"], repeat, cap),
+        median_of("bundled --help", "pyshacl", 0, [PY, "-c", "import pyshacl"], repeat, cap),
+        median_of("bundled validate", "kb", 0, [KB, "validate"], repeat, cap),
+    ]
+    for entry in catalogue(Layout(ROOT)):
+        argv = [KB, "query", entry.name, "--format", "csv"]
+        out.append(median_of(f"bundled query {entry.name}", "kb", 0, argv, repeat, cap, csv_rows))
+    for m in out:
+        print(f"  {m.operation:32} {m.tool:12} {m.seconds or 0:.3f} s {m.rss_mb or 0:.0f} MB")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# An Oxigraph server for kb push
+# ---------------------------------------------------------------------------------------
+
+
+class OxigraphServer:
+    """``oxigraph serve`` in memory on a free loopback port (None when not installed)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url: str | None = None
+
+    def __enter__(self) -> OxigraphServer:
+        binary = shutil.which("oxigraph")
+        if binary is None:
+            return self
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        bind = f"127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--bind", bind], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.url = f"http://{bind}"
+        self._wait()
+        return self
+
+    def _wait(self) -> None:
+        import urllib.request
+
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.url}/query?query=ASK%7B%7D", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------------
+# Machine, versions, and the run
+# ---------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, object]:
+    """CPU, memory and the versions of everything measured."""
+    import importlib.metadata as md
+
+    cpu = ""
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        mem_kb = int(handle.readline().split()[1])
+    versions = {p: md.version(p) for p in ("rdflib", "pyshacl", "pyoxigraph")}
+    versions["python"] = platform.python_version()
+    versions["jena"] = "4.5.0 (Debian libapache-jena-java)" if jena_available() else "absent"
+    oxigraph = shutil.which("oxigraph")
+    if oxigraph:
+        out = subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout
+        versions["oxigraph server"] = out.strip()
+    return {
+        "load_average": os.getloadavg(),
+        "nproc": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "os": platform.platform(),
+        "versions": versions,
+    }
+
+
+def run(sizes: list[int], repeat: int, cap: float, seed: int, work: Path) -> dict:
+    """Measure everything; return the raw results."""
+    measurements: list[Measurement] = []
+    sizes_meta = {}
+    print("bundled knowledge base", flush=True)
+    measurements += bundled(repeat, cap)
+    with OxigraphServer() as server:
+        for size in sizes:
+            print(f"{size} triples", flush=True)
+            ws = Workspace(work / str(size), size)
+            meta = ws.prepare(seed)
+            sizes_meta[str(size)] = meta
+            measurements += SizeRun(ws, meta, repeat, cap).all(server.url)
+    return {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": machine(),
+        "repeat": repeat,
+        "cap": cap,
+        "seed": seed,
+        "sizes": sizes_meta,
+        "measurements": [asdict(m) for m in measurements],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="triples, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--cap", type=float, default=120.0, help="seconds before a run is killed")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=None, help="folder for generated files")
+    parser.add_argument("--report", type=Path, default=None, help="only rewrite the docs")
+    args = parser.parse_args(argv)
+    if args.report:
+        from report import write_report
+
+        write_report(json.loads(args.report.read_text()), DOC, PLOT)
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    results = run(sizes, args.repeat, args.cap, args.seed, work)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{results['started'].replace(':', '')}.json"
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"raw results: {path}")
+    from report import write_report
+
+    write_report(results, DOC, PLOT)
+    print(f"report: {DOC}, {PLOT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    raise SystemExit(main())
