@@ -19,7 +19,6 @@ import netrc
 import os
 import re
 import socket
-import ssl
 import time
 import urllib.parse
 import uuid
@@ -171,6 +170,8 @@ def _snippet(body: bytes, limit: int = 160) -> str:
 
 def _network_failure(exc: BaseException, timeout: float) -> str:
     """What went wrong, in a few words, for a connection-level exception."""
+    import ssl
+
     if isinstance(exc, TimeoutError | socket.timeout):
         return f"no answer within {timeout:g} s (timeout)"
     if isinstance(exc, ConnectionRefusedError):
