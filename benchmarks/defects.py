@@ -242,6 +242,21 @@ def evidence_nodes(article: Article, role: str, kind: str) -> str:
     return article.nodes[kind + role[role.index(":") :]]
 
 
+def rely_on_slice(article: Article, role: str) -> None:
+    """Rely on what the SPARQL evidence rules read for the annotation of ``role``: the
+    target's selectors and source, the quoted words, the positions, the article text."""
+    pairs = (
+        ("target", HAS_SELECTOR),
+        ("target", HAS_SOURCE),
+        ("quote", EXACT),
+        ("position", START),
+        ("position", END),
+    )
+    for kind, predicate in pairs:
+        article.depend(evidence_nodes(article, role, kind), predicate)
+    article.depend(article.nodes["article"], TEXT)
+
+
 def int_value(term: str) -> int:
     return int(term.split('"')[1])
 
@@ -337,6 +352,7 @@ def _selector_kind(kind: str) -> tuple[Recipe, Recipe]:
         selector = evidence_nodes(article, role, kind)
         copy = selector[:-1] + "-copy>"
         article.depend(selector, TYPE)
+        rely_on_slice(article, role)
         for _s, p, o in [t for t in article.triples if t[0] == selector]:
             article.add(copy, p, o)
         article.add(target, HAS_SELECTOR, copy)
@@ -357,7 +373,7 @@ def _shifted_position(article: Article, role: str, _: Context) -> list[Hit]:
     end = int_value(article.objects(position, END)[0])
     if article.text[start + 1 : end + 1] == article.text[start:end]:
         raise NoRoom("shifted slice is the same words")
-    article.depend(evidence_nodes(article, role, "quote"), EXACT)
+    rely_on_slice(article, role)
     article.replace(position, START, integer(start + 1))
     article.replace(position, END, integer(end + 1))
     return [Hit(position, START)]
@@ -368,8 +384,7 @@ def _words_not_in_text(article: Article, role: str, _: Context) -> list[Hit]:
     """oa:exact words that are not in the text (the position selector fails along)."""
     quote = targeted(article, role)
     position = evidence_nodes(article, role, "position")
-    article.depend(position, START)
-    article.depend(position, END)
+    rely_on_slice(article, role)
     article.replace(quote, EXACT, plain("words that the article never says"))
     return [Hit(quote, EXACT), Hit(position, START, "PositionSlicesQuoteShape", "SPARQL")]
 
@@ -381,6 +396,7 @@ def _second_end(article: Article, role: str, _: Context) -> list[Hit]:
     end = int_value(article.objects(position, END)[0])
     if end != len(article.text):
         raise NoRoom("the span does not end the text")
+    rely_on_slice(article, role)
     article.add(position, END, integer(end + 7))
     return [Hit(position, END)]
 
@@ -407,8 +423,7 @@ def _second_start(article: Article, role: str, _: Context) -> list[Hit]:
     """A second oa:start: the slice from it cannot be the quoted words."""
     position = targeted(article, role)
     start = int_value(article.objects(position, START)[0])
-    article.depend(position, END)
-    article.depend(evidence_nodes(article, role, "quote"), EXACT)
+    rely_on_slice(article, role)
     article.add(position, START, integer(start + 1))
     return [Hit(position, START), Hit(position, START, "PositionSlicesQuoteShape", "SPARQL")]
 
