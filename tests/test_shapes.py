@@ -1,0 +1,467 @@
+"""The SHACL shapes (ontology/shapes.ttl) against the entailed graph, under pySHACL and Jena.
+
+The entailed graph is data/*.ttl + ontology/kb.ttl + the closure of ``kb.entail``; both
+engines validate it with inference off. Each fixture in tests/shapes/fixtures/*.trig is a
+patch to the bundled data with exactly one defect:
+
+- graph ``kbt:remove``: triples to delete before the closure (object ``kbt:any`` = any);
+- graph ``kbt:add``: triples to add before the closure;
+- graph ``kbt:expect``: the expected results, one node each, with sh:focusNode
+  (``kbt:blank`` = a blank node), sh:resultPath, sh:sourceShape,
+  sh:sourceConstraintComponent and sh:resultSeverity.
+
+The results of pySHACL and of Jena must equal the expected results, as sets. Jena runs
+once for all fixtures (tests/shapes/ShaclBatch.java, through ../shared/tools/jena); the
+bundled data is also checked with the real ``jena shacl validate`` command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+
+from kb.entail import Schema, add_closure
+from kb.namespaces import KBSH
+from kb.published import to_rdflib
+from kb.resources import default_layout
+from kb.store import load_files
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+FIXTURES = ROOT / "tests" / "shapes" / "fixtures"
+BATCH = ROOT / "tests" / "shapes" / "ShaclBatch.java"
+JENA = Path(os.environ.get("KB_JENA", ROOT.parent / "shared" / "tools" / "jena"))
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+KBT = Namespace("https://w3id.org/lifesci-news-kb/tests#")
+KBSH_NS = Namespace(KBSH)
+BLANK = "_:blank"
+
+#: Constraint parameters -> the component a result of theirs names.
+PARAMETERS = {
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.qualifiedMinCount: SH.QualifiedMinCountConstraintComponent,
+    SH.qualifiedMaxCount: SH.QualifiedMaxCountConstraintComponent,
+    SH.sparql: SH.SPARQLConstraintComponent,
+}
+#: sh: predicates on shapes that are not constraint parameters.
+NON_PARAMETERS = {
+    SH.path,
+    SH.message,
+    SH.severity,
+    SH.property,
+    SH.targetClass,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.qualifiedValueShape,
+    SH.declare,
+}
+
+ResultKey = tuple[str, str, str, str, str]
+
+
+# ---------------------------------------------------------------------------------------
+# Building the entailed graph, patched or not
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Triples to remove (None = any object) and to add, before the closure."""
+
+    remove: tuple[tuple[rdflib.term.Node, URIRef, rdflib.term.Node | None], ...] = ()
+    add: rdflib.Graph | None = None
+
+
+def to_oxigraph(term: rdflib.term.Node) -> object:
+    """Convert an rdflib IRI or literal to its pyoxigraph equivalent."""
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return pyoxigraph.Literal(str(term), language=term.language)
+        if term.datatype:
+            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(term.datatype))
+        return pyoxigraph.Literal(str(term))
+    raise TypeError(f"a patch can only remove triples of IRIs and literals: {term!r}")
+
+
+def apply_patch(store: pyoxigraph.Store, patch: Patch) -> None:
+    """Remove, then add; every removal pattern must match at least one triple."""
+    for s, p, o in patch.remove:
+        pattern = (to_oxigraph(s), to_oxigraph(p), None if o is None else to_oxigraph(o))
+        quads = list(store.quads_for_pattern(*pattern, pyoxigraph.DefaultGraph()))
+        assert quads, f"nothing to remove for {s} {p} {o}"
+        for quad in quads:
+            store.remove(quad)
+    if patch.add is not None and len(patch.add):
+        nt = patch.add.serialize(format="nt", encoding="utf-8")
+        store.load(nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+
+@functools.cache
+def _ontology_schema() -> tuple[pyoxigraph.Store, Schema]:
+    ontology = load_files([default_layout(ROOT).ontology])
+    return ontology, Schema.from_store(ontology)
+
+
+def entailed_graph(patch: Patch | None = None) -> rdflib.Graph:
+    """Data (patched) + ontology + the closure of kb.entail, as an rdflib.Graph."""
+    ontology, schema = _ontology_schema()
+    store = load_files(default_layout(ROOT).data_files)
+    if patch is not None:
+        apply_patch(store, patch)
+    add_closure(store, schema)
+    store.bulk_extend(ontology)
+    return to_rdflib(store)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading validation reports
+# ---------------------------------------------------------------------------------------
+
+
+def path_key(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str:
+    """A comparable text for a SHACL path: an IRI, ^inverse or (alternative|paths)."""
+    if path is None:
+        return ""
+    if isinstance(path, URIRef):
+        return path.n3()
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + path_key(graph, inverse)
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        members = Collection(graph, alternatives)
+        return "(" + "|".join(path_key(graph, m) for m in members) + ")"
+    raise ValueError(f"unsupported path {path!r}")
+
+
+def results_of(report: rdflib.Graph) -> set[ResultKey]:
+    """(focus, path, shape, component, severity) of every result in a report graph."""
+    keys = set()
+    for result in report.subjects(SH.sourceConstraintComponent, None):
+        focus = report.value(result, SH.focusNode)
+        keys.add(
+            (
+                BLANK if isinstance(focus, BNode) or focus == KBT.blank else focus.n3(),
+                path_key(report, report.value(result, SH.resultPath)),
+                report.value(result, SH.sourceShape).n3(),
+                report.value(result, SH.sourceConstraintComponent).n3(),
+                report.value(result, SH.resultSeverity).n3(),
+            )
+        )
+    return keys
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One invalid fixture: its patch and the results it must produce."""
+
+    name: str
+    patch: Patch
+    expected: frozenset[ResultKey]
+
+
+def load_fixture(path: Path) -> Fixture:
+    """Read a fixture TriG file (graphs kbt:remove, kbt:add, kbt:expect)."""
+    dataset = rdflib.Dataset()
+    dataset.parse(path, format="trig")
+    remove = tuple((s, p, None if o == KBT.any else o) for s, p, o in dataset.graph(KBT.remove))
+    add = rdflib.Graph()
+    for triple in dataset.graph(KBT.add):
+        add.add(triple)
+    expected = frozenset(results_of(dataset.graph(KBT.expect)))
+    return Fixture(path.stem, Patch(remove, add), expected)
+
+
+def fixture_paths() -> list[Path]:
+    """Every fixture file, sorted by name."""
+    return sorted(FIXTURES.glob("*.trig"))
+
+
+@functools.cache
+def all_fixtures() -> dict[str, Fixture]:
+    """Every fixture, by name."""
+    return {path.stem: load_fixture(path) for path in fixture_paths()}
+
+
+# ---------------------------------------------------------------------------------------
+# Engines
+# ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def shapes_graph() -> rdflib.Graph:
+    """The shapes, parsed once."""
+    return rdflib.Graph().parse(SHAPES, format="turtle")
+
+
+@functools.cache
+def prepared(text: str, base: str | None, namespaces: frozenset) -> object:
+    """A parsed and translated SPARQL query, made once per text."""
+    from rdflib.plugins.sparql import processor
+
+    return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces))
+
+
+@contextlib.contextmanager
+def cached_sparql_parsing() -> Iterator[None]:
+    """Parse each SPARQL text once (pySHACL re-parses a constraint for every focus node).
+
+    Only speeds the fixture runs up: the parsed query is the same object pySHACL would
+    build, so the results do not change; the bundled data is validated without this.
+    """
+    from rdflib.plugins.sparql import processor
+
+    original = processor.SPARQLProcessor.query
+
+    def query(self, query, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(query, str):
+            query = prepared(query, base, frozenset((initNs or {}).items()))
+        return original(self, query, initBindings or {}, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original
+
+
+def pyshacl_results(data: rdflib.Graph) -> set[ResultKey]:
+    """Validate with pySHACL, inference off, SHACL-AF on."""
+    import pyshacl
+
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes_graph(), inference="none", advanced=True
+    )
+    return results_of(report)
+
+
+def jena_command() -> Path:
+    """The Jena wrapper; skip without Java or Jena, but fail under CI=true."""
+    missing = [name for name in ("java",) if shutil.which(name) is None]
+    if not JENA.exists():
+        missing.append(str(JENA))
+    if missing:
+        reason = f"Jena needs {', '.join(missing)}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: Java and Jena are required)")
+        pytest.skip(reason)
+    return JENA
+
+
+def read_report(path: Path) -> rdflib.Graph:
+    """Parse a Jena report (Turtle or N-Triples)."""
+    fmt = "nt" if path.suffix == ".nt" else "turtle"
+    return rdflib.Graph().parse(path, format=fmt)
+
+
+# ---------------------------------------------------------------------------------------
+# The bundled data conforms, with no result at all
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled_nt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The entailed bundled data as an N-Triples file."""
+    path = tmp_path_factory.mktemp("bundled") / "entailed.nt"
+    entailed_graph().serialize(path, format="nt", encoding="utf-8")
+    return path
+
+
+def test_bundled_data_conforms_under_pyshacl() -> None:
+    """No violation and no warning under pySHACL (no parse cache here)."""
+    assert pyshacl_results(entailed_graph()) == set()
+
+
+def test_bundled_data_conforms_under_jena(bundled_nt: Path) -> None:
+    """No violation and no warning under the `jena shacl validate` command."""
+    jena = jena_command()
+    run = subprocess.run(
+        [str(jena), "shacl", "validate", "--shapes", str(SHAPES), "--data", str(bundled_nt)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report = rdflib.Graph().parse(data=run.stdout, format="turtle")
+    assert (None, SH.conforms, Literal(True)) in report, run.stdout
+    assert results_of(report) == set()
+
+
+# ---------------------------------------------------------------------------------------
+# Every invalid fixture gives exactly its expected results, under both engines
+# ---------------------------------------------------------------------------------------
+
+
+def pyshacl_fixture_results(name: str) -> set[ResultKey]:
+    """pySHACL's results for one fixture (run in a worker process)."""
+    with cached_sparql_parsing():
+        return pyshacl_results(entailed_graph(all_fixtures()[name].patch))
+
+
+def start_jena_batch(work: Path) -> subprocess.Popen[str] | None:
+    """Write every fixture's entailed graph and start one Jena run over all of them."""
+    if shutil.which("java") is None or not JENA.exists():
+        return None
+    lines = []
+    for name, fixture in all_fixtures().items():
+        data, report = work / f"{name}.nt", work / f"{name}.report.nt"
+        entailed_graph(fixture.patch).serialize(data, format="nt", encoding="utf-8")
+        lines.append(f"{data}\t{report}")
+    listing = work / "list.tsv"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = [str(JENA), str(BATCH), str(SHAPES), str(listing)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@dataclass
+class FixtureReports:
+    """Each engine's results for every fixture (Jena's None if it could not run)."""
+
+    pyshacl: dict[str, set[ResultKey]]
+    jena: dict[str, set[ResultKey]] | None
+
+
+@pytest.fixture(scope="module")
+def fixture_reports(tmp_path_factory: pytest.TempPathFactory) -> FixtureReports:
+    """Run Jena once in the background while pySHACL works through the fixtures in parallel."""
+    work = tmp_path_factory.mktemp("jena")
+    jena = start_jena_batch(work)
+    names = list(all_fixtures())
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pyshacl = dict(zip(names, pool.map(pyshacl_fixture_results, names), strict=True))
+    if jena is None:
+        return FixtureReports(pyshacl, None)
+    _, stderr = jena.communicate(timeout=600)
+    assert jena.returncode == 0, stderr
+    reports = {name: results_of(read_report(work / f"{name}.report.nt")) for name in names}
+    return FixtureReports(pyshacl, reports)
+
+
+@pytest.mark.parametrize("name", [path.stem for path in fixture_paths()])
+def test_fixture_under_pyshacl(name: str, fixture_reports: FixtureReports) -> None:
+    """pySHACL reports exactly the fixture's expected results."""
+    assert fixture_reports.pyshacl[name] == all_fixtures()[name].expected
+
+
+@pytest.mark.parametrize("name", [path.stem for path in fixture_paths()])
+def test_fixture_under_jena(name: str, fixture_reports: FixtureReports) -> None:
+    """Jena reports exactly the fixture's expected results."""
+    jena_command()
+    assert fixture_reports.jena is not None
+    assert fixture_reports.jena[name] == all_fixtures()[name].expected
+
+
+# ---------------------------------------------------------------------------------------
+# The shapes themselves
+# ---------------------------------------------------------------------------------------
+
+
+def shapes() -> set[rdflib.term.Node]:
+    """Every node shape and property shape."""
+    graph = shapes_graph()
+    return set(graph.subjects(RDF.type, SH.NodeShape)) | set(
+        graph.subjects(RDF.type, SH.PropertyShape)
+    )
+
+
+def helper_shapes() -> set[rdflib.term.Node]:
+    """Shapes used only as qualified value shapes (they report nothing themselves)."""
+    return set(shapes_graph().objects(None, SH.qualifiedValueShape))
+
+
+def constraints() -> set[tuple[str, str]]:
+    """(shape, component) for every constraint of every reporting shape."""
+    graph = shapes_graph()
+    found = set()
+    for shape in shapes() - helper_shapes():
+        for parameter, component in PARAMETERS.items():
+            if (shape, parameter, None) in graph:
+                found.add((shape.n3(), component.n3()))
+    return found
+
+
+def test_shapes_are_iris_in_the_shapes_namespace() -> None:
+    """No blank-node shapes: every shape, and every SPARQL constraint, is a kbsh: IRI."""
+    graph = shapes_graph()
+    nodes = shapes() | set(graph.objects(None, SH.sparql))
+    bad = [n for n in nodes if not (isinstance(n, URIRef) and n.startswith(KBSH))]
+    assert not bad
+    for shape in graph.subjects(SH.property, None):
+        for prop in graph.objects(shape, SH.property):
+            assert prop.startswith(str(shape) + "-"), f"{prop} is not named after {shape}"
+
+
+def test_every_shape_has_severity_and_english_message() -> None:
+    """sh:severity and an English sh:message on every shape and SPARQL constraint."""
+    graph = shapes_graph()
+    for shape in shapes():
+        assert graph.value(shape, SH.severity) in (SH.Violation, SH.Warning), shape
+    for node in shapes() | set(graph.objects(None, SH.sparql)):
+        messages = list(graph.objects(node, SH.message))
+        assert messages and all(m.language == "en" for m in messages), node
+
+
+def test_only_known_parameters_are_used() -> None:
+    """A new kind of constraint needs a line in PARAMETERS (and so fixtures)."""
+    graph = shapes_graph()
+    for shape in shapes():
+        for predicate in graph.predicates(shape, None):
+            if predicate.startswith(str(SH)):
+                assert predicate in PARAMETERS or predicate in NON_PARAMETERS, predicate
+
+
+def test_every_constraint_has_a_fixture() -> None:
+    """Every (shape, constraint component) is exercised by at least one fixture."""
+    covered = {(key[2], key[3]) for f in all_fixtures().values() for key in f.expected}
+    missing = sorted(constraints() - covered)
+    assert not missing, "constraints without a fixture:\n" + "\n".join(map(str, missing))
+
+
+def test_every_fixture_expects_something() -> None:
+    """A fixture with no expected result would prove nothing."""
+    for fixture in all_fixtures().values():
+        assert fixture.expected, fixture.name
+
+
+def test_every_class_in_use_is_a_target() -> None:
+    """Every class of a data node is a target class of a shape, or a subclass of one."""
+    graph = entailed_graph()
+    targets = set(shapes_graph().objects(None, SH.targetClass))
+    data = load_files(default_layout(ROOT).data_files)
+    used = {
+        URIRef(q.object.value)
+        for q in data.quads_for_pattern(None, pyoxigraph.NamedNode(str(RDF.type)), None)
+    }
+    for cls in used:
+        supers = set(graph.transitive_objects(cls, RDFS.subClassOf))
+        assert supers & targets, f"no shape targets {cls}"
