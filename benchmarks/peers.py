@@ -62,6 +62,20 @@ def kb_queries(root: str, queries: str) -> dict[str, object]:
     return out
 
 
+def kb_fast_validate(path: str) -> dict[str, object]:
+    """kb's fast SHACL engine (kb.shacl, not yet behind ``kb validate``) on the published
+    graph of one data file, the shapes of the checkout."""
+    sys.path.insert(0, str(ROOT))
+    from kb.published import published_store
+    from kb.resources import Layout
+    from kb.shacl import validate_store
+    from kb.store import load_files
+
+    layout = Layout(ROOT)
+    report = validate_store(published_store(layout, [path]), load_files([layout.shapes]))
+    return {"conforms": report.conforms, "results": len(report.results)}
+
+
 def pyoxigraph_parse(path: str) -> dict[str, object]:
     """pyoxigraph alone: bulk-load one file into an in-memory store (the floor)."""
     import pyoxigraph
@@ -77,6 +91,7 @@ COMMANDS = {
     "rdflib-serialize": rdflib_serialize,
     "rdflib-queries": rdflib_queries,
     "kb-queries": kb_queries,
+    "kb-fast-validate": kb_fast_validate,
     "pyoxigraph-parse": pyoxigraph_parse,
 }
 
