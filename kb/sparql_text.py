@@ -42,6 +42,9 @@ def tokens(query: str) -> Iterator[Token]:
             end = query.find("\n", i)
             i = n if end < 0 else end + 1
             continue
+        if ch == "\\":  # a local-name escape such as ex:a\# (never a comment)
+            i += 2
+            continue
         for pattern in (_STRING, _IRIREF, _VAR):
             match = pattern.match(query, i)
             if match and ch in "\"'<?$":
@@ -72,8 +75,16 @@ def query_form(query: str) -> str:
 
 
 def uses_service(query: str) -> bool:
-    """True when the query has a SERVICE clause (outside strings, IRIs and comments)."""
-    return any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens(query))
+    """True when the query may hold a SERVICE clause: a word outside strings, IRIs,
+    comments and the local part of prefixed names that contains SERVICE in any case.
+    A containing word, not an equal one: pyoxigraph reads ``trueSERVICE``,
+    ``SERVICESILENT`` or ``1e5SERVICE`` as two tokens, the second a SERVICE keyword."""
+    return any(
+        t.kind == "word"
+        and "SERVICE" in t.text.upper()
+        and not (t.start > 0 and query[t.start - 1] == ":")
+        for t in tokens(query)
+    )
 
 
 def where_group_start(query: str) -> int:
