@@ -6,6 +6,7 @@ the only one so far; a faster engine over the pyoxigraph store plugs into ``ENGI
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,10 @@ class Report:
         }
 
 
+class ShapesRefused(InputError):
+    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL)."""
+
+
 Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store"], Report]
 
 
@@ -86,7 +91,10 @@ def validate(
     shapes_path = Path(shapes) if shapes else layout.require().shapes
     shapes_store = load_files([shapes_path])
     data = published_store(layout, data_files)
-    return ENGINES[engine](data, shapes_store)
+    try:
+        return ENGINES[engine](data, shapes_store)
+    except ShapesRefused as exc:
+        raise InputError.at(shapes_path, None, str(exc)) from None
 
 
 def validate_store(
@@ -98,18 +106,28 @@ def validate_store(
 
 def _pyshacl(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
     import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
 
     from kb.published import to_rdflib
 
-    conforms, report_graph, _ = pyshacl.validate(
-        to_rdflib(data),
-        shacl_graph=to_rdflib(shapes),
-        inference="none",
-        advanced=True,
-        abort_on_first=False,
-        allow_warnings=False,
-        do_owl_imports=False,
-    )
+    quiet = logging.getLogger("pyshacl-validate")  # else it logs each error to stderr too
+    was_disabled, quiet.disabled = quiet.disabled, True
+    try:
+        conforms, report_graph, _ = pyshacl.validate(
+            to_rdflib(data),
+            shacl_graph=to_rdflib(shapes),
+            inference="none",
+            advanced=True,
+            abort_on_first=False,
+            allow_warnings=False,
+            do_owl_imports=False,
+        )
+    except ReportableRuntimeError as exc:
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc.message}") from None
+    finally:
+        quiet.disabled = was_disabled
+    if isinstance(report_graph, ReportableRuntimeError):  # e.g. SERVICE in a constraint
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {report_graph.message}")
     return _report_from_graph(bool(conforms), report_graph)
 
 
