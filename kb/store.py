@@ -36,6 +36,21 @@ QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+#: How a file that fails to parse may reveal its real format: (start, format, extension).
+_LOOKS_LIKE = (
+    (re.compile(rb"^\s*<(?:\?xml|rdf:RDF)"), "RDF_XML", ".rdf"),
+    (re.compile(rb"^\s*[{\[]\s*\""), "JSON_LD", ".jsonld"),
+    (re.compile(rb"^\s*(?:@prefix|@base)\b"), "TURTLE", ".ttl"),
+)
+_FORMAT_NAMES = {
+    "TURTLE": "Turtle",
+    "N_TRIPLES": "N-Triples",
+    "N_QUADS": "N-Quads",
+    "TRIG": "TriG",
+    "RDF_XML": "RDF/XML",
+    "JSON_LD": "JSON-LD",
+    "N3": "N3",
+}
 
 
 def format_name(path: str | Path) -> str:
@@ -118,6 +133,17 @@ def syntax_error(path: str | Path, exc: SyntaxError) -> InputError:
     return InputError.at(path, line, message)
 
 
+def wrong_format(path: Path, data: bytes, fmt: str) -> InputError | None:
+    """An InputError when ``data`` that failed to parse as ``fmt`` starts like another
+    RDF format (RDF/XML, JSON-LD or Turtle behind the wrong extension), else None."""
+    for pattern, other, extension in _LOOKS_LIKE:
+        if other != fmt and pattern.match(data) and not (fmt == "TRIG" and other == "TURTLE"):
+            name, ours = _FORMAT_NAMES[other], _FORMAT_NAMES[fmt]
+            message = f"looks like {name}, but the extension {path.suffix} means {ours}"
+            return InputError.at(path, 1, f"{message} (rename it to {extension})")
+    return None
+
+
 def _base_iri(path: Path) -> str:
     return path.resolve().as_uri()
 
@@ -137,7 +163,7 @@ def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
         else:
             store.bulk_load(data, format=fmt, base_iri=_base_iri(path))
     except SyntaxError as exc:
-        raise syntax_error(path, exc) from None
+        raise wrong_format(path, data, name) or syntax_error(path, exc) from None
     except (ValueError, OSError) as exc:
         raise InputError.at(path, None, str(exc)) from None
 
