@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "xml")
+_POSITION = re.compile(r"^error at \d+:\d+:")
 _INLINE = re.compile(r"^\s*(PREFIX|BASE|SELECT|CONSTRUCT|ASK|DESCRIBE|#)|[{]", re.I)
 
 
@@ -96,10 +97,21 @@ def execute(
     try:
         answer = store.query(prepared.text)
     except SyntaxError as exc:
-        raise InputError(f"{prepared.source}: SPARQL syntax error: {exc.msg or exc}") from None
+        raise _syntax_error(prepared, str(exc.msg or exc)) from None
     except OSError as exc:
         raise InputError(f"{prepared.source}: {exc}") from None
     return _collect(answer, prepared.form, fmt)
+
+
+def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:
+    """The one-line error for a SPARQL syntax error; an undeclared prefix is named."""
+    undeclared = sparql_text.undeclared_prefixes(prepared.text)
+    if "Prefix not found" in message and undeclared:
+        where = _POSITION.match(message)
+        at = f"{where.group(0)} " if where else ""
+        name = undeclared[0]
+        message = f"{at}undeclared prefix {name}: (add PREFIX {name}: <...>)"
+    return InputError(f"{prepared.source}: SPARQL syntax error: {message}")
 
 
 def _collect(answer: Any, form: str, fmt: str) -> QueryResult:

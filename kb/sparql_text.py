@@ -24,6 +24,7 @@ _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\
 _IRIREF = re.compile(r'<[^\x00-\x20<>"{}|^`\\]*>')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _VAR = re.compile(r"[?$][A-Za-z0-9_]+")
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*:", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,21 @@ def uses_service(query: str) -> bool:
         and not (t.start > 0 and query[t.start - 1] == ":")
         for t in tokens(query)
     )
+
+
+def undeclared_prefixes(query: str) -> list[str]:
+    """The prefixes ``query`` uses in prefixed names without a PREFIX declaration."""
+    declared = {m.group(1) for m in _PREFIX_DECL.finditer(query)}
+    found: list[str] = []
+    for token in tokens(query):
+        end = token.start + len(token.text)
+        if token.kind != "word" or query[end : end + 1] != ":":
+            continue
+        if token.start > 0 and query[token.start - 1] == ":":
+            continue  # a local part such as ex:a:b
+        if token.text not in declared and token.text not in found:
+            found.append(token.text)
+    return found
 
 
 def where_group_start(query: str) -> int:
