@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "xml")
 _POSITION = re.compile(r"^error at \d+:\d+:")
-_INLINE = re.compile(r"^\s*(PREFIX|BASE|SELECT|CONSTRUCT|ASK|DESCRIBE|#)|[{]", re.I)
+_INLINE = re.compile(
+    r"^\s*(PREFIX|BASE|SELECT|CONSTRUCT|ASK|DESCRIBE|#)"
+    r"|^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\s|[{]",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
