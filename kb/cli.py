@@ -8,6 +8,7 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,18 @@ class KBGroup(click.Group):
         except BrokenPipeError:
             sys.exit(0)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; SIGINT and SIGTERM end it as one line (click itself would print
+        a blank line before its Abort, and Terminated would show a traceback)."""
+        from kb.export import Terminated
+
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise KBError("kb: interrupted", 130) from None
+        except Terminated:
+            raise KBError("kb: terminated", 128 + signal.SIGTERM) from None
 
 
 def _first_command(argv: list[str]) -> int:
