@@ -135,10 +135,11 @@ def cli(ctx: click.Context, root: Path | None, debug: bool, quiet: bool) -> None
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
 @click.option(
     "--engine",
-    type=click.Choice(["pyshacl"]),
-    default="pyshacl",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
     show_default=True,
-    help="Validation engine.",
+    help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
+    "does not support) or pyshacl (the reference engine).",
 )
 @click.pass_context
 def validate(
@@ -158,6 +159,9 @@ def validate(
     from kb.validate import validate as run
 
     report = run(_layout(ctx), data_files or None, shapes, engine)
+    if report.unsupported:
+        names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
+        _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
     if fmt == "json":
         import json
 
@@ -169,6 +173,12 @@ def validate(
 
         _write(report_text(report, max_results))
     ctx.exit(report.exit_code(strict))
+
+
+def _short(term: str) -> str:
+    from kb.terms import short
+
+    return short(term)
 
 
 def _report_turtle(ntriples: bytes) -> bytes:

@@ -1,14 +1,18 @@
 """Run SHACL shapes over the published graph and return a ``Report``.
 
-The engine is a parameter: ``pyshacl`` (the reference, inference off, SHACL-SPARQL on) is
-the only one so far; a faster engine over the pyoxigraph store plugs into ``ENGINES``.
+Two engines: ``fast`` (the default: ``kb.shacl``, shapes compiled into SPARQL run by
+pyoxigraph; any shape it does not support is validated by pySHACL and listed in
+``Report.unsupported``) and ``pyshacl`` (the reference engine, inference off, SHACL-SPARQL
+on). Both give the same ``Report``: terms in N-Triples form, paths rendered by
+``kb.shacl.paths.sparql_path``, results in the same order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +29,10 @@ if TYPE_CHECKING:
 
 SH = "http://www.w3.org/ns/shacl#"
 SEVERITIES = ("Violation", "Warning", "Info")
+DEFAULT_ENGINE = "fast"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Result:
     """One validation result; every term in N-Triples form, the path as a SPARQL path."""
 
@@ -39,9 +44,21 @@ class Result:
     component: str
     message: str
 
+    def order(self) -> tuple[str, ...]:
+        """The report order: by shape, focus node, path, value, ... (absent sorts first)."""
+        return tuple(getattr(self, k) or "" for k in self.__dataclass_fields__)
+
     def as_dict(self) -> dict[str, str | None]:
         keys = ("focus", "path", "value", "severity", "shape", "component", "message")
         return {k: getattr(self, k) for k in keys}
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A shape the fast engine handed to pySHACL (N-Triples form), and why."""
+
+    shape: str
+    reason: str
 
 
 @dataclass
@@ -53,6 +70,9 @@ class Report:
     results: list[Result]
     #: the sh:ValidationReport graph as N-Triples (for ``--format turtle``)
     report_ntriples: bytes = field(default=b"", repr=False)
+    #: shapes the fast engine does not support (validated by pySHACL instead)
+    unsupported: list[Unsupported] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE
 
     @property
     def violations(self) -> int:
@@ -83,7 +103,7 @@ def validate(
     layout: Layout,
     data_files: Sequence[str | Path] | None = None,
     shapes: str | Path | None = None,
-    engine: str = "pyshacl",
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``)."""
     if engine not in ENGINES:
@@ -98,10 +118,158 @@ def validate(
 
 
 def validate_store(
-    data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = "pyshacl"
+    data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = DEFAULT_ENGINE
 ) -> Report:
     """Validate an already built data store against a shapes store."""
     return ENGINES[engine](data, shapes)
+
+
+def _fast(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
+    """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not support."""
+    from kb.shacl import ShapesFailure
+    from kb.shacl import validate_store as fast_validate
+
+    try:
+        with cached_sparql_parsing():  # for the shapes pySHACL takes, if any
+            report = fast_validate(data, shapes, fallback=True)
+    except ShapesFailure as exc:
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
+    results = sorted((_from_fast(r) for r in report.results), key=Result.order)
+    unsupported = [Unsupported(_nt(u.shape), u.reason) for u in report.unsupported]
+    counts = Counter({s: 0 for s in SEVERITIES})
+    counts.update(r.severity for r in results)
+    nt = _fast_report_ntriples(report, shapes)
+    return Report(report.conforms, dict(counts), results, nt, unsupported, "fast")
+
+
+def _nt(term: Any) -> str:
+    """A pyoxigraph term in the N-Triples form of ``nt_term`` (same text as pySHACL's)."""
+    import pyoxigraph
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return nt_iri(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, pyoxigraph.Literal):
+        return nt_literal(term.value, term.language, term.datatype.value)
+    return ""
+
+
+def _from_fast(result: Any) -> Result:
+    return Result(
+        shape=_nt(result.shape),
+        focus=_nt(result.focus),
+        path=result.path,
+        value=_nt(result.value) if result.value is not None else None,
+        severity=result.severity.value.rpartition("#")[2],
+        component=_nt(result.component),
+        message=result.message,
+    )
+
+
+def _fast_report_ntriples(report: Any, shapes: pyoxigraph.Store) -> bytes:
+    """The sh:ValidationReport graph of a fast-engine report, as pySHACL writes one: the
+    result path as its SHACL structure, the shape's (or constraint's) sh:message."""
+    import pyoxigraph as ox
+
+    from kb.shacl.graph import RDF_TYPE, TripleIndex, sh
+
+    index = TripleIndex.from_store(shapes)
+    triples: list[ox.Triple] = []
+    node = ox.BlankNode()
+    boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+    triples.append(ox.Triple(node, RDF_TYPE, sh("ValidationReport")))
+    conforms = ox.Literal("true" if report.conforms else "false", datatype=boolean)
+    triples.append(ox.Triple(node, sh("conforms"), conforms))
+    for result in report.results:
+        r = ox.BlankNode()
+        triples += [
+            ox.Triple(node, sh("result"), r),
+            ox.Triple(r, RDF_TYPE, sh("ValidationResult")),
+            ox.Triple(r, sh("focusNode"), result.focus),
+            ox.Triple(r, sh("resultSeverity"), result.severity),
+            ox.Triple(r, sh("sourceShape"), result.shape),
+            ox.Triple(r, sh("sourceConstraintComponent"), result.component),
+        ]
+        if result.value is not None:
+            triples.append(ox.Triple(r, sh("value"), result.value))
+        if result.source is not None:
+            triples.append(ox.Triple(r, sh("sourceConstraint"), result.source))
+        if result.path is not None:
+            triples += _path_triples(index, r, result)
+        own = [m for m in index.objects(result.source or result.shape, sh("message"))]
+        if result.source is not None or not own:  # SPARQL messages are templates: filled
+            language = own[0].language if own else None
+            own = [ox.Literal(result.message, language=language or None)]
+        triples += [ox.Triple(r, sh("resultMessage"), message) for message in own]
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _path_triples(index: Any, subject: Any, result: Any) -> list[Any]:
+    """sh:resultPath of ``result``: a copy of its shape's sh:path structure, or an IRI."""
+    import pyoxigraph as ox
+
+    from kb.shacl.graph import sh
+    from kb.shacl.paths import sparql_path
+
+    path_node = index.value(result.shape, sh("path"))
+    if path_node is None or sparql_path(index, path_node) != result.path:
+        if result.path.startswith("<") and result.path.endswith(">"):
+            return [ox.Triple(subject, sh("resultPath"), ox.NamedNode(result.path[1:-1]))]
+        return []
+    triples = [ox.Triple(subject, sh("resultPath"), path_node)]
+    todo, seen = [path_node], set()
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, ox.BlankNode) or current in seen:
+            continue
+        seen.add(current)
+        for predicate in index.predicates(current):
+            for value in index.objects(current, predicate):
+                triples.append(ox.Triple(current, predicate, value))
+                todo.append(value)
+    return triples
+
+
+_patch_depth = 0
+
+
+@contextlib.contextmanager
+def cached_sparql_parsing() -> Iterator[None]:
+    """Within the block, rdflib parses and translates each SPARQL text once.
+
+    pySHACL hands rdflib the same SPARQL text (a SHACL-SPARQL constraint, the sh:class
+    check, ...) once per focus node, with the focus pre-bound through ``initBindings``;
+    rdflib re-parses it every time, which is most of pySHACL's time on our shapes. The
+    translated query is the object rdflib would build anyway (keyed by text, base and
+    namespaces; rdflib's own ``prepareQuery`` objects are reused the same way), so the
+    results are unchanged. The cache lives only as long as the block."""
+    global _patch_depth
+    from rdflib.plugins.sparql import processor
+
+    cache: dict[tuple[str, str | None, frozenset[tuple[str, Any]]], Any] = {}
+    original = processor.SPARQLProcessor.query
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, frozenset((initNs or {}).items()))
+            found = cache.get(key)
+            if found is None:
+                tree = processor.parseQuery(strOrQuery)
+                found = cache[key] = processor.translateQuery(tree, base, initNs)
+            strOrQuery = found
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    if _patch_depth:  # already patched by an enclosing block
+        yield
+        return
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+    _patch_depth += 1
+    try:
+        yield
+    finally:
+        _patch_depth -= 1
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
 def _pyshacl(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
@@ -113,15 +281,16 @@ def _pyshacl(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
     quiet = logging.getLogger("pyshacl-validate")  # else it logs each error to stderr too
     was_disabled, quiet.disabled = quiet.disabled, True
     try:
-        conforms, report_graph, _ = pyshacl.validate(
-            to_rdflib(data),
-            shacl_graph=to_rdflib(shapes),
-            inference="none",
-            advanced=True,
-            abort_on_first=False,
-            allow_warnings=False,
-            do_owl_imports=False,
-        )
+        with cached_sparql_parsing():
+            conforms, report_graph, _ = pyshacl.validate(
+                to_rdflib(data),
+                shacl_graph=to_rdflib(shapes),
+                inference="none",
+                advanced=True,
+                abort_on_first=False,
+                allow_warnings=False,
+                do_owl_imports=False,
+            )
     except ReportableRuntimeError as exc:
         raise ShapesRefused(f"pySHACL cannot use these shapes: {exc.message}") from None
     finally:
@@ -131,45 +300,17 @@ def _pyshacl(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
     return _report_from_graph(bool(conforms), report_graph)
 
 
-ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl}
+ENGINES: dict[str, Engine] = {"fast": _fast, "pyshacl": _pyshacl}
 
 
 def _report_from_graph(conforms: bool, graph: rdflib.Graph) -> Report:
-    from rdflib import RDF, URIRef
+    from kb.shacl.fallback import report_results
 
-    results = sorted(
-        _result(graph, node) for node in graph.subjects(RDF.type, URIRef(SH + "ValidationResult"))
-    )
+    results = sorted((_from_fast(r) for r in report_results(graph)), key=Result.order)
     counts = Counter({s: 0 for s in SEVERITIES})
     counts.update(r.severity for r in results)
     nt = graph.serialize(format="nt", encoding="utf-8")
-    return Report(conforms, dict(counts), results, nt)
-
-
-def _result(graph: rdflib.Graph, node: rdflib.term.Node) -> Result:
-    def one(name: str) -> Any:
-        values = sorted(graph.objects(node, _sh(name)))
-        return values[0] if values else None
-
-    path = one("resultPath")
-    value = one("value")
-    severity = one("resultSeverity")
-    messages = sorted(str(m) for m in graph.objects(node, _sh("resultMessage")))
-    return Result(
-        shape=nt_term(one("sourceShape")),
-        focus=nt_term(one("focusNode")),
-        path=sparql_path(graph, path) if path is not None else None,
-        value=nt_term(value) if value is not None else None,
-        severity=str(severity).rpartition("#")[2] if severity is not None else "Violation",
-        component=nt_term(one("sourceConstraintComponent")),
-        message=messages[0] if messages else "",
-    )
-
-
-def _sh(name: str) -> rdflib.URIRef:
-    from rdflib import URIRef
-
-    return URIRef(SH + name)
+    return Report(conforms, dict(counts), results, nt, engine="pyshacl")
 
 
 def nt_term(term: rdflib.term.Node | None) -> str:
@@ -187,26 +328,19 @@ def nt_term(term: rdflib.term.Node | None) -> str:
 
 
 def sparql_path(graph: rdflib.Graph, path: rdflib.term.Node) -> str:
-    """A SHACL property path (sh:inversePath, lists, ...) as a SPARQL property path."""
-    from rdflib import BNode, URIRef
-    from rdflib.collection import Collection
+    """A SHACL property path of an rdflib graph as a SPARQL property path, in the one
+    rendering every report uses (``kb.shacl.paths.sparql_path``)."""
+    from kb.shacl.graph import TripleIndex, from_rdflib_term
+    from kb.shacl.paths import sparql_path as render
 
-    if isinstance(path, URIRef):
-        return nt_iri(str(path))
-    if not isinstance(path, BNode):
-        return nt_term(path)
-    unary = {"inversePath": "^{}", "zeroOrMorePath": "{}*", "oneOrMorePath": "{}+"}
-    unary["zeroOrOnePath"] = "{}?"
-    for name, pattern in unary.items():
-        inner = graph.value(path, _sh(name))
-        if inner is not None:
-            return pattern.format(_grouped(graph, inner))
-    alternatives = graph.value(path, _sh("alternativePath"))
-    if alternatives is not None:
-        return "(" + "|".join(sparql_path(graph, p) for p in Collection(graph, alternatives)) + ")"
-    return "/".join(_grouped(graph, p) for p in Collection(graph, path))
-
-
-def _grouped(graph: rdflib.Graph, path: rdflib.term.Node) -> str:
-    text = sparql_path(graph, path)
-    return text if text.startswith(("<", "(")) else f"({text})"
+    triples, todo, seen = [], [path], set()
+    while todo:  # the path's own triples: its blank nodes and lists
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in graph.predicate_objects(node):
+            triples.append((node, p, o))
+            todo.append(o)
+    index = TripleIndex.from_rdflib(triples)
+    return render(index, from_rdflib_term(path))

@@ -56,6 +56,37 @@ def test_validate_given_files_with_violations() -> None:
     ]
 
 
+@pytest.mark.parametrize("fmt", ["json", "turtle", "text"])
+def test_validate_engines_give_the_same_output(fmt: str) -> None:
+    """The fast engine (default) and pySHACL print the same report, byte for byte."""
+    fast = kb("validate", str(BAD), "--format", fmt)
+    reference = kb("validate", str(BAD), "--format", fmt, "--engine", "pyshacl")
+    assert (fast.exit_code, reference.exit_code) == (1, 1)
+    assert fast.stdout == reference.stdout
+    assert fast.stderr == reference.stderr == ""
+
+
+def test_validate_says_when_pyshacl_takes_a_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A shape the fast engine does not compile is validated by pySHACL, with a note."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        (MINI / "ontology" / "shapes.ttl").read_text()
+        + "kbsh:ManyNames a sh:NodeShape ; sh:targetClass schema:Person ;\n"
+        + "    sh:property kbsh:ManyNames-name .\n"
+        + "kbsh:ManyNames-name sh:path schema:name ; sh:minCount 9 .\n"
+    )
+    fast = kb("validate", str(BAD), "--shapes", str(shapes), "--format", "json")
+    reference = kb(
+        "validate", str(BAD), "--shapes", str(shapes), "--format", "json", "--engine", "pyshacl"
+    )
+    assert fast.stdout == reference.stdout
+    assert "ManyNames" in fast.stdout
+    assert fast.stderr == (
+        "note: validated by pySHACL (not supported by the fast engine): kbsh:ManyNames\n"
+    )
+    assert kb("-q", "validate", str(BAD), "--shapes", str(shapes)).stderr == ""
+
+
 def test_query_formats() -> None:
     assert kb("query", "persons", "--format", "csv").stdout == (
         "person,name\nhttps://w3id.org/lifesci-news-kb/id/person/anna-rossi,Anna Rossi\n"

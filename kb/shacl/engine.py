@@ -27,6 +27,8 @@ class Result:
     shape: Term
     component: ox.NamedNode
     message: str = ""
+    #: the sh:sparql constraint a SHACL-SPARQL result comes from (sh:sourceConstraint)
+    source: Term | None = field(default=None, compare=False)
 
     def key(self) -> tuple[str, str, str, str, str, str]:
         """The 6-tuple reports are compared on, as N-Triples strings ('' when absent)."""
@@ -116,6 +118,7 @@ def _result(query: Query, emit: Emit, row: dict[str, Any]) -> Result:
         shape=query.shape.node,
         component=emit.component,
         message=_message(emit, row),
+        source=emit.source,
     )
 
 

@@ -93,7 +93,9 @@ def report_results(report: Any, report_node: Term | None = None) -> list[Any]:
     results = []
     for node in nodes:
         path = index.value(node, sh("resultPath"))
-        message = index.value(node, sh("resultMessage"))
+        found = index.objects(node, sh("resultMessage"))
+        messages = [m for m in found if isinstance(m, ox.Literal)]
+        message = min(messages, key=_message_order) if messages else None
         results.append(
             Result(
                 focus=index.value(node, sh("focusNode")),  # type: ignore[arg-type]
@@ -103,6 +105,12 @@ def report_results(report: Any, report_node: Term | None = None) -> list[Any]:
                 shape=index.value(node, sh("sourceShape")),  # type: ignore[arg-type]
                 component=index.value(node, sh("sourceConstraintComponent")),  # type: ignore[arg-type]
                 message=message.value if message is not None else "",
+                source=index.value(node, sh("sourceConstraint")),
             )
         )
     return results
+
+
+def _message_order(message: ox.Literal) -> tuple[bool, str]:
+    """English (or untagged) messages first, then by text: the engine's own choice."""
+    return (message.language not in (None, "en"), message.value)
