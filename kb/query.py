@@ -51,6 +51,9 @@ class QueryResult:
 
 def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
     """QUERY as given: a catalogue name, a ``.rq`` file, or inline SPARQL."""
+    from kb.store import refuse_url
+
+    refuse_url(query)
     if query.endswith(".rq") or ("/" in query and Path(query).is_file()):
         entry = parse_query_file(Path(query))
         return entry.text, entry
