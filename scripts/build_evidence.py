@@ -81,6 +81,10 @@ EVIDENCE: tuple[Span, ...] = (
         "organization:embassy-of-italy-in-kuwait",
         "the Ambassador of Italy in H.E. Carlo Baldocci",
     ),
+    # roles
+    Span("role:president", "president"),
+    Span("role:minister", "Minister"),
+    Span("role:ambassador", "Ambassador"),
     # posts
     Span("post:alisei-cluster-president", BOGGETTI_INTRO),
     Span("post:confindustria-medical-devices-president", BOTH_POSTS),
