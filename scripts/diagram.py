@@ -2,7 +2,11 @@
 
 Usage: python scripts/diagram.py [-o docs/ontology.svg]
 Nodes are the classes of our namespace and the standard classes they specialise; edges
-are rdfs:subClassOf (hollow arrows) and object properties from domain to range.
+are rdfs:subClassOf (hollow arrows), our object properties from domain to range (dashed),
+and the standard properties the bundled data uses between instances of two classes (solid,
+grey; Web Annotation and SKOS bookkeeping, prov:wasDerivedFrom, schema:about and
+schema:appearance left out), so the picture shows how a post, a
+visit or a quotation links to persons, organisations and places.
 """
 
 from __future__ import annotations
@@ -34,6 +38,22 @@ SELECT ?kind ?a ?label ?b WHERE {
 """
 
 
+USAGE_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?a ?label ?b WHERE {
+  ?s ?label ?o . ?s rdf:type ?a . ?o rdf:type ?b .
+  FILTER(?label != rdf:type)
+  FILTER(!STRSTARTS(STR(?label), "%(kb)s"))
+  FILTER(!STRSTARTS(STR(?label), "http://www.w3.org/ns/oa#"))
+  FILTER(!STRSTARTS(STR(?label), "http://www.w3.org/2004/02/skos/core#"))
+  FILTER(!STRSTARTS(STR(?b), "http://www.w3.org/ns/oa#"))
+  # every fact links to the article and to what it is about: left out to keep it legible
+  FILTER(?label NOT IN (<http://www.w3.org/ns/prov#wasDerivedFrom>, <https://schema.org/about>,
+                        <https://schema.org/appearance>))
+} ORDER BY ?a ?b ?label
+"""
+
+
 def _name(iri: str) -> str:
     return prefixed(iri) or iri
 
@@ -53,6 +73,10 @@ def dot_source() -> str:
         else:
             label = _name(row["label"].value)
             lines.append(f'  "{a}" -> "{b}" [label="{label}", style=dashed];')
+    data = load_files(default_layout().data_files)
+    for row in data.query(USAGE_QUERY % {"kb": KB}):
+        a, b, label = (_name(row[v].value) for v in ("a", "b", "label"))
+        lines.append(f'  "{a}" -> "{b}" [label="{label}", color=gray40, fontcolor=gray30];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
