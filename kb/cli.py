@@ -65,7 +65,9 @@ class KBGroup(click.Group):
 
 def _first_command(argv: list[str]) -> int:
     for index, arg in enumerate(argv):
-        if not arg.startswith("-") and (index == 0 or argv[index - 1] not in ("--root",)):
+        if not arg.startswith("-") and (
+            index == 0 or argv[index - 1] not in ("--root", "--import")
+        ):
             return index
     return len(argv)
 
@@ -78,7 +80,7 @@ def _fail(message: str, code: int) -> None:
 def _layout(ctx: click.Context) -> Any:
     from kb.resources import default_layout
 
-    return default_layout(ctx.obj["root"])
+    return default_layout(ctx.obj["root"], ctx.obj["imports"])
 
 
 def _note(ctx: click.Context, message: str) -> None:
@@ -104,17 +106,28 @@ def _write(data: bytes | str) -> None:
     envvar="KB_ROOT",
     help="Knowledge base folder (ontology/, data/, queries/). Default: the bundled one.",
 )
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Load FILE with the ontology (owl:imports are never fetched; "
+    "ontology/imports/*.ttl are loaded too).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no notes on stderr.")
 @click.version_option(__version__, prog_name="kb")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, debug: bool, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, root: Path | None, imports: tuple[Path, ...], debug: bool, quiet: bool
+) -> None:
     """Validate, query, export and explain the life-sciences news knowledge base.
 
     Global options go before the command. Colour is used on terminals unless NO_COLOR
     is set.
     """
-    ctx.obj = {"root": root, "debug": debug, "quiet": quiet}
+    ctx.obj = {"root": root, "imports": imports, "debug": debug, "quiet": quiet}
 
 
 @cli.command()

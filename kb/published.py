@@ -33,7 +33,7 @@ def build_store(
     store = load_files(files)
     if inference == "none" and not with_ontology:
         return store
-    ontology = load_files([layout.require().ontology])
+    ontology = load_files(layout.require().ontology_files)
     if inference == "rdfs":
         add_closure(store, Schema.from_store(ontology))
     if with_ontology:

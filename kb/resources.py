@@ -19,13 +19,27 @@ ENV_ROOT = "KB_ROOT"
 
 @dataclass(frozen=True)
 class Layout:
-    """The files of one knowledge base, all found relative to ``root``."""
+    """The files of one knowledge base, all found relative to ``root``, plus any ontology
+    files given explicitly (``kb --import FILE``)."""
 
     root: Path
+    extra_imports: tuple[Path, ...] = ()
 
     @property
     def ontology(self) -> Path:
         return self.root / "ontology" / "kb.ttl"
+
+    @property
+    def imports(self) -> list[Path]:
+        """Local copies of imported ontologies: ``ontology/imports/*.ttl``, then the
+        explicit ``--import`` files. ``owl:imports`` statements are never fetched: these
+        are the only way an imported ontology gets in."""
+        return sorted((self.root / "ontology" / "imports").glob("*.ttl")) + list(self.extra_imports)
+
+    @property
+    def ontology_files(self) -> list[Path]:
+        """The ontology and its local imports, in load order."""
+        return [self.ontology, *self.imports]
 
     @property
     def shapes(self) -> Path:
@@ -70,12 +84,14 @@ def checkout_root() -> Path | None:
     return parent if _is_kb_root(parent) and (parent / "kb").is_dir() else None
 
 
-def default_layout(root: str | Path | None = None) -> Layout:
-    """The layout to use: ``root`` if given, else $KB_ROOT, the checkout, or the bundle."""
+def default_layout(root: str | Path | None = None, imports: tuple[str | Path, ...] = ()) -> Layout:
+    """The layout to use: ``root`` if given, else $KB_ROOT, the checkout, or the bundle;
+    ``imports`` are extra ontology files loaded with the ontology."""
+    extra = tuple(Path(path) for path in imports)
     if root:
-        return Layout(Path(root).expanduser().resolve())
+        return Layout(Path(root).expanduser().resolve(), extra)
     env = os.environ.get(ENV_ROOT)
     if env:
-        return Layout(Path(env).expanduser().resolve())
+        return Layout(Path(env).expanduser().resolve(), extra)
     checkout = checkout_root()
-    return Layout(checkout if checkout is not None else BUNDLE_DIR)
+    return Layout(checkout if checkout is not None else BUNDLE_DIR, extra)
