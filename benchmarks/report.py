@@ -67,6 +67,16 @@ def shown(row: Row) -> str:
     return f"{seconds:.3f}" if seconds < 1 else f"{seconds:.2f}"
 
 
+#: One colour per tool in every panel.
+COLOURS = {
+    "kb": "tab:blue",
+    "kb.shacl": "tab:cyan",
+    "pyoxigraph": "tab:green",
+    "rdflib": "tab:red",
+    "pyshacl": "tab:purple",
+    "jena": "tab:orange",
+    "curl": "tab:gray",
+}
 TOOLS = ("kb", "kb.shacl", "pyoxigraph", "rdflib", "pyshacl", "jena", "curl", "python")
 
 
@@ -125,11 +135,17 @@ def table(rows: list[Row]) -> list[str]:
 def memory_growth(rows: list[Row]) -> list[str]:
     """Peak memory per triple for kb's load/validate/export across sizes."""
     out = []
-    for op in ("load", "validate", "export turtle", "export nt"):
+    for op, tool in (
+        ("load", "kb"),
+        ("validate", "kb.shacl"),
+        ("export turtle", "kb"),
+        ("export nt", "kb"),
+        ("push", "kb"),
+    ):
         points = sorted(
             (r["triples"], r["rss_mb"])
             for r in rows
-            if r["operation"] == op and r["tool"] == "kb" and r["rss_mb"]
+            if r["operation"] == op and r["tool"] == tool and r["rss_mb"]
         )
         if len(points) < 2:
             continue
@@ -137,7 +153,7 @@ def memory_growth(rows: list[Row]) -> list[str]:
         slope = (m1 - m0) / (n1 - n0) * 1_000_000
         listing = ", ".join(f"{m:.0f} MB at {n:,}" for n, m in points)
         out.append(
-            f"- `{op}`: {listing} — about {slope:.0f} MB more per million triples "
+            f"- `{op}` ({tool}): {listing} — about {slope:.0f} MB more per million triples "
             f"(a baseline of about {m0 - slope * n0 / 1e6:.0f} MB)."
         )
     return out
@@ -151,10 +167,18 @@ def plot(rows: list[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     series: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    unfinished: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for row in rows:
         op = row["operation"]
-        if row["triples"] and row["seconds"] and not op.startswith(("query ", "after load ")):
+        if not row["triples"] or op.startswith(("query ", "after load ", "queries ")):
+            continue
+        if row["seconds"]:
             series[op][row["tool"]].append((row["triples"], row["seconds"]))
+        elif row.get("note") != "no server":
+            series.setdefault(op, defaultdict(list))  # a panel even when nothing finished
+            unfinished[op][row["tool"]].append((row["triples"], row["cap"]))
     for row in rows:  # catalogue queries: the slowest query per tool and size
         for prefix, name in (
             ("query ", "query (slowest, whole process)"),
@@ -173,13 +197,16 @@ def plot(rows: list[Row], path: Path) -> None:
             for n, s in points:
                 best[n] = max(best.get(n, 0.0), s)
             xs = sorted(best)
-            style = "o-" if tool == "kb" else "s--"
-            ax.plot(xs, [best[x] for x in xs], style, label=tool)
+            style = "o-" if tool.startswith("kb") else "s--"
+            ax.plot(xs, [best[x] for x in xs], style, label=tool, color=COLOURS.get(tool))
+        for tool, points in sorted(unfinished[op].items()):
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, "^", color=COLOURS.get(tool), markersize=9, label=f"{tool} (cap)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(op, fontsize=10)
         ax.set_xlabel("triples")
-        ax.set_ylabel("wall s")
+        ax.set_ylabel("wall s (▲ = killed at the cap)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(ops) :]:

@@ -314,7 +314,7 @@ class SizeRun:
                     break
             done = [json.loads(r.stdout) for r in runs if r.wall is not None and r.code == 0]
             if not done:
-                name = "queries after load (all)"
+                name = "after load (all 16)"
                 self.out.append(Measurement(name, tool, self.n, None, None, 1, self.cap))
                 print(f"  {name:32} {tool:12} did not finish", flush=True)
                 continue
