@@ -71,13 +71,24 @@ def shown(row: Row) -> str:
 COLOURS = {
     "kb": "tab:blue",
     "kb.shacl": "tab:cyan",
+    "kb pyshacl": "tab:pink",
     "pyoxigraph": "tab:green",
     "rdflib": "tab:red",
     "pyshacl": "tab:purple",
     "jena": "tab:orange",
     "curl": "tab:gray",
 }
-TOOLS = ("kb", "kb.shacl", "pyoxigraph", "rdflib", "pyshacl", "jena", "curl", "python")
+TOOLS = (
+    "kb",
+    "kb pyshacl",
+    "kb.shacl",
+    "pyoxigraph",
+    "rdflib",
+    "pyshacl",
+    "jena",
+    "curl",
+    "python",
+)
 
 
 def summary(rows: list[Row]) -> list[str]:
@@ -109,7 +120,7 @@ def summary(rows: list[Row]) -> list[str]:
         values = [shown(by_tool[t]) if t in by_tool else "" for t in tools]
         target = "; ".join(
             f"{t}: {verdict(by_tool[t])}"
-            for t in ("kb", "kb.shacl")
+            for t in ("kb", "kb.shacl", "kb pyshacl")
             if t in by_tool and verdict(by_tool[t])
         )
         out.append(f"| {op} | {n:,} | " + " | ".join(values) + f" | {target} |")
