@@ -124,11 +124,28 @@ def distinct_values(focus: str, path: str, names: list[str]) -> str:
 class Compiler:
     """Turns shapes into SPARQL queries and expressions."""
 
-    def __init__(self, shapes: ShapesGraph) -> None:
+    def __init__(
+        self, shapes: ShapesGraph, subclasses: Callable[[str], list[str] | None] | None = None
+    ) -> None:
         self.shapes = shapes
         self.graph: TripleIndex = shapes.graph
         self._counter = 0
         self._stack: list[Term] = []
+        #: class (SPARQL constant) -> itself and every subclass in the data graph, as IRIs
+        #: (None: unknown, or a blank-node subclass); lets ``rdf:type/rdfs:subClassOf*``
+        #: become plain ``rdf:type`` lookups
+        self.subclasses = subclasses
+
+    def instance_of(self, var: str, cls: str) -> str:
+        """A pattern: ``var`` is an instance of the class ``cls`` (a SPARQL constant), i.e.
+        ``var rdf:type/rdfs:subClassOf* cls`` with the subclasses read from the data once."""
+        found = self.subclasses(cls) if self.subclasses is not None else None
+        if found is None:
+            return f"{var} {TYPE_PATH} {cls}"
+        if found == [cls]:
+            return f"{var} <{RDF_TYPE.value}> {cls}"
+        t = self.fresh("t")
+        return f"VALUES {t} {{ {' '.join(found)} }} {var} <{RDF_TYPE.value}> {t}"
 
     def fresh(self, stem: str = "v") -> str:
         """A new variable name no user query uses."""
@@ -151,17 +168,39 @@ class Compiler:
 
         def focus(var: str) -> str:
             parts = [f"{{ VALUES {var} {{ {' '.join(nodes)} }} }}"] if nodes else []
-            parts += [f"{{ {var} {TYPE_PATH} {c} }}" for c in classes]
+            parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes]
             parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
             parts += [f"{{ [] {p} {var} }}" for p in objects_of]
             return f"{{ SELECT DISTINCT {var} WHERE {{ {' UNION '.join(parts)} }} }}"
 
         return focus
 
-    def queries(self, node: Term) -> list[Query]:
-        """Every query reporting the results of the targeted shape at ``node``."""
+    def queries(self, node: Term, only: list[Term] | None = None) -> list[Query]:
+        """Every query reporting the results of the targeted shape at ``node`` (for the
+        focus nodes in ``only`` when given: they must be focus nodes of the shape)."""
         self._stack = []
-        return self.shape_queries(self.shapes.shape(node), self.target_focus(node))
+        focus = self.target_focus(node)
+        if only is not None:
+            members = " ".join(constant(t) for t in only)
+
+            def focus(var: str) -> str:
+                return f"{{ VALUES {var} {{ {members} }} }}"
+
+        return self.shape_queries(self.shapes.shape(node), focus)
+
+    def probe(self, node: Term) -> str | None:
+        """A query for the focus nodes of the targeted shape at ``node`` that do not
+        conform to it: one pass over the focus nodes instead of one per constraint. None
+        when the shape cannot be tested as one expression (SHACL-SPARQL, recursion)."""
+        focus = self.target_focus(node)
+        self._stack = []
+        try:
+            test = self.conforms(node, "?this")
+        except Unsupported:
+            return None
+        finally:
+            self._stack = []
+        return f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} FILTER(!({test})) }}"
 
     def shape_queries(self, shape: Shape, focus: Focus) -> list[Query]:
         """The queries for ``shape`` evaluated on the focus nodes of ``focus``."""
@@ -372,7 +411,10 @@ class Compiler:
 
     def _class(self, shape: Shape, cls: Term) -> tuple[Expression, str]:
         c = constant(cls)
-        return (lambda v: f"EXISTS {{ {v} {TYPE_PATH} {c} }}"), f"Value does not have class {c}"
+        return (
+            lambda v: f"EXISTS {{ {self.instance_of(v, c)} }}",
+            f"Value does not have class {c}",
+        )
 
     def _datatype(self, shape: Shape, datatype: Term) -> tuple[Expression, str]:
         d = constant(datatype)

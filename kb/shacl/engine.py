@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
-from kb.shacl.graph import Term, TripleIndex
+from kb.shacl.graph import RDFS, Term, TripleIndex
 from kb.shacl.model import ShapesGraph, Unsupported
 from kb.shacl.sparql import fill_message
 
@@ -60,9 +60,12 @@ class Report:
     engine: str = "fast"
 
 
-def plan(shapes: ShapesGraph) -> tuple[list[Query], list[UnsupportedShape]]:
-    """The queries for every targeted shape the engine supports, and the ones it does not."""
-    compiler = Compiler(shapes)
+def plan(
+    shapes: ShapesGraph, data: ox.Store | None = None
+) -> tuple[list[Query], list[UnsupportedShape]]:
+    """The queries for every targeted shape the engine supports, and the ones it does not
+    (specialised to ``data``'s class hierarchy when given)."""
+    compiler = Compiler(shapes, _subclasses(data) if data is not None else None)
     queries: list[Query] = []
     unsupported: list[UnsupportedShape] = []
     for node in shapes.targeted_shapes():
@@ -71,6 +74,24 @@ def plan(shapes: ShapesGraph) -> tuple[list[Query], list[UnsupportedShape]]:
         except Unsupported as exc:
             unsupported.append(UnsupportedShape(node, str(exc)))
     return queries, unsupported
+
+
+def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
+    """class -> the class and its subclasses in ``data`` (rdfs:subClassOf*), as SPARQL IRIs;
+    None when one of them is a blank node (the compiled query then keeps the path)."""
+    cache: dict[str, list[str] | None] = {}
+
+    def subclasses(cls: str) -> list[str] | None:
+        if cls not in cache:
+            rows = data.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS}subClassOf>* {cls} }}")
+            found = [row["c"] for row in rows]
+            iris = all(isinstance(c, ox.NamedNode) for c in found)
+            cache[cls] = sorted({str(c) for c in found} | {cls}) if iris else None
+            if cache[cls] is not None and cls in cache[cls]:  # the class itself first
+                cache[cls] = [cls] + [c for c in cache[cls] if c != cls]
+        return cache[cls]
+
+    return subclasses
 
 
 def run_query(data: ox.Store, query: Query) -> Iterable[Result]:
@@ -147,11 +168,18 @@ def validate_store(data: ox.Store, shapes: Any, *, fallback: bool = True) -> Rep
     rdflib graph or a TripleIndex). Shapes the engine does not support are validated by
     pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way."""
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    queries, unsupported = plan(shapes_graph)
+    compiler = Compiler(shapes_graph, _subclasses(data))
     results: dict[tuple[str, ...], Result] = {}
-    for query in queries:
-        for result in run_query(data, query):
-            results.setdefault(result.key(), result)
+    unsupported: list[UnsupportedShape] = []
+    for node in shapes_graph.targeted_shapes():
+        try:
+            queries = compiler.queries(node)
+        except Unsupported as exc:
+            unsupported.append(UnsupportedShape(node, str(exc)))
+            continue
+        for query in _narrowed(data, compiler, node, queries):
+            for result in run_query(data, query):
+                results.setdefault(result.key(), result)
     if unsupported and fallback:
         from kb.shacl.fallback import pyshacl_results
 
@@ -159,3 +187,21 @@ def validate_store(data: ox.Store, shapes: Any, *, fallback: bool = True) -> Rep
             results.setdefault(result.key(), result)
     ordered = sorted(results.values(), key=Result.key)
     return Report(conforms=not ordered, results=ordered, unsupported=unsupported)
+
+
+#: Above this many non-conforming focus nodes, a shape's queries run over every focus node.
+NARROW_LIMIT = 2000
+
+
+def _narrowed(data: ox.Store, compiler: Compiler, node: Term, queries: list[Query]) -> list[Query]:
+    """``queries`` for the focus nodes that fail the shape's one-pass probe only: none when
+    every focus node conforms (the usual case), else the same queries on those nodes."""
+    probe = compiler.probe(node)
+    if probe is None:
+        return queries
+    failing = [row["this"] for row in data.query(probe)]
+    if not failing:
+        return []
+    if len(failing) > NARROW_LIMIT or any(isinstance(f, ox.BlankNode) for f in failing):
+        return queries
+    return compiler.queries(node, only=failing)
