@@ -245,8 +245,12 @@ def jena_available() -> bool:
 class SizeRun:
     """Every operation at one size."""
 
-    def __init__(self, ws: Workspace, meta: dict, repeat: int, cap: float) -> None:
+    def __init__(
+        self, ws: Workspace, meta: dict, repeat: int, cap: float, arq_max: int = 100_000
+    ) -> None:
         self.ws, self.meta, self.repeat, self.cap = ws, meta, repeat, cap
+        #: Jena arq (a JVM and a parse per query) runs up to this many triples
+        self.arq_max = arq_max
         self.n = int(meta["triples"])
         self.out: list[Measurement] = []
 
@@ -311,7 +315,17 @@ class SizeRun:
         for entry in catalogue(Layout(ROOT)):
             argv = [KB, *root, "query", entry.name, *bindings_args(list(entry.params), params)]
             self.time(f"query {entry.name}", "kb", [*argv, "--format", "csv"], rows=csv_rows)
+            if jena_available() and self.n <= self.arq_max:
+                self.arq(entry.name)
         self.after_load()
+
+    def arq(self, name: str) -> None:
+        """Jena ``arq`` on the entailed export: one whole process (parse + query)."""
+        query = self.ws.directory / "bound" / f"{name}.rq"
+        query.parent.mkdir(exist_ok=True)
+        query.write_text(json.loads(self.ws.queries_json.read_text())[name])
+        argv = [str(JENA), "arq", "--data", str(self.ws.entailed_nt), "--query", str(query)]
+        self.time(f"query {name}", "jena", [*argv, "--results=csv"], rows=csv_rows)
 
     def after_load(self) -> None:
         """Query time with loading excluded: one process loads once, runs every query."""
@@ -457,7 +471,9 @@ def machine() -> dict[str, object]:
     }
 
 
-def run(sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: Path) -> dict:
+def run(
+    sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: Path, arq_max: int
+) -> dict:
     """Measure everything; save the raw results to ``path`` after each size."""
     results: dict = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -475,7 +491,7 @@ def run(sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: 
             ws = Workspace(work / str(size), size)
             meta = ws.prepare(seed)
             results["sizes"][str(size)] = meta
-            found = SizeRun(ws, meta, repeat, cap).all(server.url)
+            found = SizeRun(ws, meta, repeat, cap, arq_max).all(server.url)
             results["measurements"] += [asdict(m) for m in found]
             results["machine"] = machine()
             path.write_text(json.dumps(results, indent=1) + "\n")
@@ -488,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--cap", type=float, default=120.0, help="seconds before a run is killed")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--arq-max", type=int, default=100_000, help="largest size Jena arq runs each query at"
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for generated files")
     parser.add_argument("--report", type=Path, default=None, help="only rewrite the docs")
     args = parser.parse_args(argv)
@@ -500,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{time.strftime('%Y-%m-%dT%H%M%S')}.json"
-    results = run(sizes, args.repeat, args.cap, args.seed, work, path)
+    results = run(sizes, args.repeat, args.cap, args.seed, work, path, args.arq_max)
     results["started"] = path.stem
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"raw results: {path}")
