@@ -90,24 +90,22 @@ def _check_path(path: Path) -> None:
         raise InputError.at(path, None, "not a regular file")
 
 
-def _check_text(path: Path, data: bytes, fmt: str) -> None:
+def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> None:
     """Refuse empty, binary, non-UTF-8 and DOCTYPE-bearing RDF/XML content."""
-    if not data.strip():
+    if not data or data.isspace():  # (no copy, unlike strip())
         raise InputError.at(path, None, "file is empty")
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise InputError.at(path, line, "binary content (NUL byte), not an RDF text file")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError.at(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})") from None
+    if check_utf8:
+        _check_utf8(path, data)
     if fmt == "RDF_XML" and _DOCTYPE.search(data):
         raise InputError.at(path, None, "RDF/XML with a DOCTYPE or entities is refused")
 
 
-def read_rdf_bytes(path: str | Path) -> bytes:
-    """Read ``path`` once, after checking it is a local, non-empty UTF-8 text file."""
+def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:
+    """Read ``path`` once, after checking it is a local, non-empty UTF-8 text file (UTF-8
+    left to the parser, which refuses it too, when ``check_utf8`` is false)."""
     refuse_url(path)
     path = Path(path)
     _check_path(path)
@@ -116,8 +114,16 @@ def read_rdf_bytes(path: str | Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError.at(path, None, exc.strerror or str(exc)) from None
-    _check_text(path, data, fmt)
+    _check_text(path, data, fmt, check_utf8)
     return data
+
+
+def _check_utf8(path: Path, data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError.at(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})") from None
 
 
 def syntax_error(path: str | Path, exc: SyntaxError) -> InputError:
@@ -152,7 +158,9 @@ def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
     """Parse ``path`` (format by extension) into ``store``'s default graph."""
     import pyoxigraph
 
-    data = read_rdf_bytes(path)
+    # UTF-8 is checked by the parser as it goes; the decode (0.4 s a million triples) is
+    # only run on a syntax error, for its clearer message.
+    data = read_rdf_bytes(path, check_utf8=False)
     path = Path(path)
     name = format_name(path)
     fmt = getattr(pyoxigraph.RdfFormat, name)
@@ -161,8 +169,11 @@ def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
             quads = pyoxigraph.parse(data, format=fmt, base_iri=_base_iri(path))
             store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
         else:
-            store.bulk_load(data, format=fmt, base_iri=_base_iri(path))
+            # load, not bulk_load: into an in-memory store it is faster (5.9 s against
+            # 8.4 s a million triples here) and peaks lower (0.6 GB against 0.8 GB)
+            store.load(data, format=fmt, base_iri=_base_iri(path))
     except SyntaxError as exc:
+        _check_utf8(path, data)
         raise wrong_format(path, data, name) or syntax_error(path, exc) from None
     except (ValueError, OSError) as exc:
         raise InputError.at(path, None, str(exc)) from None
