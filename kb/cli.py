@@ -407,16 +407,30 @@ def push(
     The graph's triple count is read back afterwards and must match (else exit 3).
     Without --update, a PUT replaces the graph: not atomic on servers that clear first.
     """
-    from kb.export import serialize
+    import pyoxigraph
+
     from kb.namespaces import DEFAULT_GRAPH
     from kb.published import published_store
     from kb.remote import check_url, push, resolve_auth
 
     credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
-    data = serialize(published_store(_layout(ctx), data_files or None), "nt")
+    published = published_store(_layout(ctx), data_files or None)
+    # The server keeps no order: the store's own dump (not the sorted export), and its
+    # triple count (no re-parse of the data to count it).
+    data = published.dump(
+        format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()
+    )
     with _progress(ctx, len(data)) as progress:
         result = push(
-            data, store, update, endpoint, graph or DEFAULT_GRAPH, credentials, timeout, progress
+            data,
+            store,
+            update,
+            endpoint,
+            graph or DEFAULT_GRAPH,
+            credentials,
+            timeout,
+            progress,
+            expected_triples=len(published),
         )
     how = (
         "atomic: loaded into a staging graph, then MOVE"

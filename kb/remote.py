@@ -359,8 +359,11 @@ def check_graph(graph: str) -> str:
     return graph
 
 
-def _parse_rdf(client: HttpClient, url: str, answer: Response) -> list[pyoxigraph.Triple]:
-    """The triples of an RDF answer, checked against its content type."""
+def _parse_rdf(
+    client: HttpClient, url: str, answer: Response, lenient: bool = False
+) -> list[pyoxigraph.Triple]:
+    """The triples of an RDF answer, checked against its content type (its syntax only,
+    not each IRI, when ``lenient``: enough to count them, and 3 times faster)."""
     import pyoxigraph
 
     media = answer.content_type or "(none)"
@@ -368,7 +371,7 @@ def _parse_rdf(client: HttpClient, url: str, answer: Response) -> list[pyoxigrap
     if rdf_format is None:
         raise client.fail(url, f"answered Content-Type {media}, not RDF")
     try:
-        quads = pyoxigraph.parse(answer.body, format=rdf_format)
+        quads = pyoxigraph.parse(answer.body, format=rdf_format, lenient=lenient)
         return [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads]
     except (SyntaxError, ValueError) as exc:
         raise client.fail(url, f"the body is not valid {media}: {_first_line(exc)}") from None
@@ -386,7 +389,7 @@ def count_in_store(client: HttpClient, store_url: str, graph: str) -> int:
     if answer.status == 404:
         return 0
     client.expect(answer, url, ok=(200,))
-    return len(set(_parse_rdf(client, url, answer)))
+    return len(set(_parse_rdf(client, url, answer, lenient=True)))
 
 
 def _parse_select(client: HttpClient, url: str, answer: Response) -> Any:
@@ -427,13 +430,31 @@ def sparql_update(client: HttpClient, update_url: str, update: str) -> None:
 
 
 def put_graph(
-    client: HttpClient, store_url: str, graph: str, data: bytes, progress: Progress | None
+    client: HttpClient,
+    store_url: str,
+    graph: str,
+    data: bytes,
+    progress: Progress | None,
+    bulk: bool = False,
 ) -> None:
-    """Replace ``graph`` with ``data`` (N-Triples) by a Graph Store Protocol PUT."""
+    """Replace ``graph`` with ``data`` (N-Triples) by a Graph Store Protocol PUT; with
+    ``bulk``, Oxigraph's ``no_transaction`` loader (for a staging graph only: it is not
+    atomic, and an Oxigraph server loads about 4 times faster without the transaction)."""
     url = graph_url(store_url, graph)
     headers = {"Content-Type": NTRIPLES}
-    answer = client.request("PUT", url, data, headers, progress)
+    answer = client.request(
+        "PUT", url + ("&no_transaction" if bulk else ""), data, headers, progress
+    )
     client.expect(answer, url, ok=(200, 201, 204))
+
+
+def is_oxigraph(client: HttpClient, store_url: str) -> bool:
+    """Whether the server names itself Oxigraph (``Server: Oxigraph/...``), by one HEAD."""
+    try:
+        answer = client._send("HEAD", store_url, None, {}, None)
+    except ServerError:
+        return False
+    return answer.headers.get("server", "").lower().startswith("oxigraph/")
 
 
 # --- push ---------------------------------------------------------------------------------
@@ -489,7 +510,8 @@ def _push_staged(
     count = _counter(client, store_url, endpoint_url)
     moved = False
     try:
-        put_graph(client, store_url, staging, data, progress)
+        bulk = is_oxigraph(client, store_url)
+        put_graph(client, store_url, staging, data, progress, bulk=bulk)
         held = count(staging)
         if held != triples:
             raise client.fail(
