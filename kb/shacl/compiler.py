@@ -166,11 +166,15 @@ class Compiler:
         subjects_of = [constant(p) for p in graph.objects(node, sh("targetSubjectsOf"))]
         objects_of = [constant(p) for p in graph.objects(node, sh("targetObjectsOf"))]
 
-        def focus(var: str) -> str:
+        def focus(var: str, inner: str = "") -> str:
+            """The focus nodes in ``var``; with ``inner`` (a pattern or filter on ``var``
+            alone), only those meeting it, tested in each branch before any DISTINCT."""
             parts = [f"{{ VALUES {var} {{ {' '.join(nodes)} }} }}"] if nodes else []
             parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes]
             parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
             parts += [f"{{ [] {p} {var} }}" for p in objects_of]
+            if inner:
+                return " UNION ".join(f"{{ {part} {inner} }}" for part in parts)
             return f"{{ SELECT DISTINCT {var} WHERE {{ {' UNION '.join(parts)} }} }}"
 
         return focus
@@ -200,7 +204,7 @@ class Compiler:
             return None
         finally:
             self._stack = []
-        return f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} FILTER(!({test})) }}"
+        return f"SELECT DISTINCT ?this WHERE {{ {focus('?this', f'FILTER(!({test}))')} }}"
 
     def shape_queries(self, shape: Shape, focus: Focus) -> list[Query]:
         """The queries for ``shape`` evaluated on the focus nodes of ``focus``."""
