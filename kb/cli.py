@@ -171,7 +171,9 @@ def validate(
     """
     from kb.validate import validate as run
 
-    report = run(_layout(ctx), data_files or None, shapes, engine)
+    with _phases(ctx, data_files) as (loading, validating):
+        bars = {"loading": loading, "validating": validating} if loading else {}
+        report = run(_layout(ctx), data_files or None, shapes, engine, **bars)
     if report.unsupported:
         names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
@@ -441,8 +443,37 @@ def push(
     _write(how + "\n")
 
 
-#: Uploads at least this large get a progress bar on a terminal.
+#: Uploads (and data files to validate) at least this large get a progress bar on a
+#: terminal.
 PROGRESS_BYTES = 4 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[Any, Any]]:
+    """(loading, validating) progress callbacks drawing one bar each on stderr, when the
+    data files are large and stderr is a terminal (and not -q); else (None, None)."""
+    try:
+        size = sum(Path(f).stat().st_size for f in data_files)
+    except OSError:
+        size = 0  # the loader reports the file
+    if ctx.obj["quiet"] or size < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None, None
+        return
+    with contextlib.ExitStack() as stack:
+        current: dict[str, Any] = {}
+
+        def phase(label: str) -> Any:
+            def advance(done: int, total: int) -> None:
+                if current.get("label") != label:
+                    stack.close()  # finish the previous phase's bar
+                    bar = click.progressbar(length=total, label=label, file=sys.stderr)
+                    current.update(label=label, bar=stack.enter_context(bar), done=0)
+                current["bar"].update(done - current["done"])
+                current["done"] = done
+
+            return advance
+
+        yield phase("loading   "), phase("validating")
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kb.entail import Schema, add_closure
 from kb.resources import Layout
-from kb.store import load_files
+from kb.store import Progress, load_files
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -26,11 +26,13 @@ def build_store(
     data_files: Sequence[str | Path] | None = None,
     inference: Inference = "rdfs",
     with_ontology: bool = True,
+    progress: Progress | None = None,
 ) -> pyoxigraph.Store:
     """Load the data (the layout's, or exactly ``data_files``), then optionally close it
-    under the ontology's schema and add the ontology itself. Each file is parsed once."""
+    under the ontology's schema and add the ontology itself. Each file is parsed once;
+    ``progress`` hears how far the loading of a large file has got."""
     files = list(data_files) if data_files else layout.require().data_files
-    store = load_files(files)
+    store = load_files(files, progress=progress)
     if inference == "none" and not with_ontology:
         return store
     ontology = load_files(layout.require().ontology_files)
@@ -42,10 +44,12 @@ def build_store(
 
 
 def published_store(
-    layout: Layout, data_files: Sequence[str | Path] | None = None
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    progress: Progress | None = None,
 ) -> pyoxigraph.Store:
     """The published graph (data + ontology + closure) in a pyoxigraph store."""
-    return build_store(layout, data_files, inference="rdfs", with_ontology=True)
+    return build_store(layout, data_files, "rdfs", True, progress)
 
 
 def to_rdflib_term(term: object) -> rdflib.term.Node:

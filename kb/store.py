@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import InputError
 
@@ -154,8 +154,40 @@ def _base_iri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
-    """Parse ``path`` (format by extension) into ``store``'s default graph."""
+#: ``progress(bytes_done, bytes_total)`` after each piece of a large input is loaded.
+Progress = Callable[[int, int], None]
+#: N-Triples inputs are loaded in pieces of about this size when progress is reported.
+PIECE = 8 * 1024 * 1024
+
+
+def _pieces(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, piece) of line-aligned pieces of ``data`` of about PIECE bytes."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + PIECE, len(data) - 1))
+        end = len(data) if end < 0 else end + 1
+        yield start, data[start:end]
+        start = end
+
+
+def _load_in_pieces(
+    store: pyoxigraph.Store, data: bytes, fmt: Any, base: str, progress: Progress
+) -> None:
+    """N-Triples without blank nodes, line-aligned piece by piece (each ``load`` call has
+    its own blank node scope, hence the condition), reporting progress after each."""
+    for start, piece in _pieces(data):
+        try:
+            store.load(piece, format=fmt, base_iri=base)
+        except SyntaxError as exc:
+            if exc.lineno:
+                exc.lineno += data.count(b"\n", 0, start)
+            raise
+        progress(start + len(piece), len(data))
+
+
+def load_file(store: pyoxigraph.Store, path: str | Path, progress: Progress | None = None) -> None:
+    """Parse ``path`` (format by extension) into ``store``'s default graph; ``progress``
+    hears how far a large N-Triples file has got."""
     import pyoxigraph
 
     # UTF-8 is checked by the parser as it goes; the decode (0.4 s a million triples) is
@@ -168,6 +200,8 @@ def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
         if name in QUAD_FORMATS:
             quads = pyoxigraph.parse(data, format=fmt, base_iri=_base_iri(path))
             store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
+        elif progress and name == "N_TRIPLES" and len(data) > PIECE and b"_:" not in data:
+            _load_in_pieces(store, data, fmt, _base_iri(path), progress)
         else:
             # load, not bulk_load: into an in-memory store it is faster (5.9 s against
             # 8.4 s a million triples here) and peaks lower (0.6 GB against 0.8 GB)
@@ -180,7 +214,9 @@ def load_file(store: pyoxigraph.Store, path: str | Path) -> None:
 
 
 def load_files(
-    paths: Iterable[str | Path], store: pyoxigraph.Store | None = None
+    paths: Iterable[str | Path],
+    store: pyoxigraph.Store | None = None,
+    progress: Progress | None = None,
 ) -> pyoxigraph.Store:
     """Parse every file in ``paths`` into ``store`` (a new in-memory store by default)."""
     import pyoxigraph
@@ -188,5 +224,5 @@ def load_files(
     if store is None:
         store = pyoxigraph.Store()
     for path in paths:
-        load_file(store, path)
+        load_file(store, path, progress)
     return store

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kb.errors import InputError
 from kb.published import published_store
 from kb.resources import Layout
-from kb.store import load_files
+from kb.store import Progress, load_files
 from kb.terms import nt_iri, nt_literal
 
 if TYPE_CHECKING:
@@ -104,14 +104,21 @@ def validate(
     data_files: Sequence[str | Path] | None = None,
     shapes: str | Path | None = None,
     engine: str = DEFAULT_ENGINE,
+    loading: Progress | None = None,
+    validating: Progress | None = None,
 ) -> Report:
-    """Validate the published graph (the layout's data, or exactly ``data_files``)."""
+    """Validate the published graph (the layout's data, or exactly ``data_files``).
+
+    ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
+    ``validating(shapes_done, shapes_total)`` how far the fast engine has got."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
     shapes_store = load_files([shapes_path])
-    data = published_store(layout, data_files)
+    data = published_store(layout, data_files, loading)
     try:
+        if engine == "fast":
+            return _fast(data, shapes_store, validating)
         return ENGINES[engine](data, shapes_store)
     except ShapesRefused as exc:
         raise InputError.at(shapes_path, None, str(exc)) from None
@@ -124,14 +131,16 @@ def validate_store(
     return ENGINES[engine](data, shapes)
 
 
-def _fast(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
+def _fast(
+    data: pyoxigraph.Store, shapes: pyoxigraph.Store, progress: Progress | None = None
+) -> Report:
     """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not support."""
     from kb.shacl import ShapesFailure
     from kb.shacl import validate_store as fast_validate
 
     try:
         with cached_sparql_parsing():  # for the shapes pySHACL takes, if any
-            report = fast_validate(data, shapes, fallback=True)
+            report = fast_validate(data, shapes, fallback=True, progress=progress)
     except ShapesFailure as exc:
         raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
     results = sorted((_from_fast(r) for r in report.results), key=Result.order)

@@ -83,3 +83,24 @@ def test_quad_formats_go_to_the_default_graph(tmp_path: Path) -> None:
     path.write_text("<http://g> { <http://a> <http://b> <http://c> . }\n")
     store = load_files([path])
     assert [q.graph_name for q in store] == [pyoxigraph.DefaultGraph()]
+
+
+def test_large_ntriples_in_pieces_with_progress(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With a progress callback a large N-Triples file loads piece by piece: the same
+    triples, progress up to the whole size, and a syntax error still names its own line."""
+    from kb.errors import InputError
+    from kb.store import PIECE, load_files
+
+    line = b'<http://example.org/s%d> <http://example.org/p> "%s" .\n'
+    count = PIECE // 60 + 1000
+    body = b"".join(line % (i, b"x" * 10) for i in range(count))
+    good = tmp_path / "big.nt"
+    good.write_bytes(body)
+    seen: list[tuple[int, int]] = []
+    assert len(load_files([good], progress=lambda d, t: seen.append((d, t)))) == count
+    assert len(seen) >= 2 and seen[-1] == (len(body), len(body))
+    bad = tmp_path / "bad.nt"
+    bad.write_bytes(body + b"<http://example.org/s> <broken .\n")
+    with pytest.raises(InputError) as caught:
+        load_files([bad], progress=lambda d, t: None)
+    assert str(caught.value).startswith(f"{bad}:{count + 1}: ")

@@ -163,15 +163,23 @@ def _message(emit: Emit, row: dict[str, Any]) -> str:
     return fill_message(chosen.value, row)
 
 
-def validate_store(data: ox.Store, shapes: Any, *, fallback: bool = True) -> Report:
+def validate_store(
+    data: ox.Store,
+    shapes: Any,
+    *,
+    fallback: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
     rdflib graph or a TripleIndex). Shapes the engine does not support are validated by
-    pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way."""
+    pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
+    ``progress(done, total)`` is called after each targeted shape."""
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
     compiler = Compiler(shapes_graph, _subclasses(data))
     results: dict[tuple[str, ...], Result] = {}
     unsupported: list[UnsupportedShape] = []
-    for node in shapes_graph.targeted_shapes():
+    targeted = shapes_graph.targeted_shapes()
+    for done, node in enumerate(targeted, 1):
         try:
             queries = compiler.queries(node)
         except Unsupported as exc:
@@ -180,6 +188,8 @@ def validate_store(data: ox.Store, shapes: Any, *, fallback: bool = True) -> Rep
         for query in _narrowed(data, compiler, node, queries):
             for result in run_query(data, query):
                 results.setdefault(result.key(), result)
+        if progress:
+            progress(done, len(targeted))
     if unsupported and fallback:
         from kb.shacl.fallback import pyshacl_results
 
