@@ -9,10 +9,9 @@ on). Both give the same ``Report``: terms in N-Triples form, paths rendered by
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,8 +138,7 @@ def _fast(
     from kb.shacl import validate_store as fast_validate
 
     try:
-        with cached_sparql_parsing():  # for the shapes pySHACL takes, if any
-            report = fast_validate(data, shapes, fallback=True, progress=progress)
+        report = fast_validate(data, shapes, fallback=True, progress=progress)
     except ShapesFailure as exc:
         raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
     results = sorted((_from_fast(r) for r in report.results), key=Result.order)
@@ -240,52 +238,12 @@ def _path_triples(index: Any, subject: Any, result: Any) -> list[Any]:
     return triples
 
 
-_patch_depth = 0
-
-
-@contextlib.contextmanager
-def cached_sparql_parsing() -> Iterator[None]:
-    """Within the block, rdflib parses and translates each SPARQL text once.
-
-    pySHACL hands rdflib the same SPARQL text (a SHACL-SPARQL constraint, the sh:class
-    check, ...) once per focus node, with the focus pre-bound through ``initBindings``;
-    rdflib re-parses it every time, which is most of pySHACL's time on our shapes. The
-    translated query is the object rdflib would build anyway (keyed by text, base and
-    namespaces; rdflib's own ``prepareQuery`` objects are reused the same way), so the
-    results are unchanged. The cache lives only as long as the block."""
-    global _patch_depth
-    from rdflib.plugins.sparql import processor
-
-    cache: dict[tuple[str, str | None, frozenset[tuple[str, Any]]], Any] = {}
-    original = processor.SPARQLProcessor.query
-
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
-        if isinstance(strOrQuery, str):
-            key = (strOrQuery, base, frozenset((initNs or {}).items()))
-            found = cache.get(key)
-            if found is None:
-                tree = processor.parseQuery(strOrQuery)
-                found = cache[key] = processor.translateQuery(tree, base, initNs)
-            strOrQuery = found
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-    if _patch_depth:  # already patched by an enclosing block
-        yield
-        return
-    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
-    _patch_depth += 1
-    try:
-        yield
-    finally:
-        _patch_depth -= 1
-        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
-
-
 def _pyshacl(data: pyoxigraph.Store, shapes: pyoxigraph.Store) -> Report:
     import pyshacl
     from pyshacl.errors import ReportableRuntimeError
 
     from kb.published import to_rdflib
+    from kb.shacl.fallback import cached_sparql_parsing
 
     quiet = logging.getLogger("pyshacl-validate")  # else it logs each error to stderr too
     was_disabled, quiet.disabled = quiet.disabled, True

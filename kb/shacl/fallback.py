@@ -3,7 +3,8 @@ reads any pySHACL report graph back as Result objects (also used by the parity t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -67,12 +68,13 @@ def pyshacl_results(data: ox.Store, shapes: Any, keep: Collection[Term]) -> list
     from kb.shacl.model import ShapesFailure
 
     try:
-        _, report, _ = pyshacl.validate(
-            to_rdflib_graph(data),
-            shacl_graph=reduced_shapes(shapes, keep),
-            inference="none",
-            advanced=True,
-        )
+        with cached_sparql_parsing():
+            _, report, _ = pyshacl.validate(
+                to_rdflib_graph(data),
+                shacl_graph=reduced_shapes(shapes, keep),
+                inference="none",
+                advanced=True,
+            )
     except ValidationFailure as exc:
         raise ShapesFailure(str(exc)) from None
     if isinstance(report, Exception):  # pySHACL returns some failures instead of raising
@@ -114,3 +116,44 @@ def report_results(report: Any, report_node: Term | None = None) -> list[Any]:
 def _message_order(message: ox.Literal) -> tuple[bool, str]:
     """English (or untagged) messages first, then by text: the engine's own choice."""
     return (message.language not in (None, "en"), message.value)
+
+
+_patch_depth = 0
+
+
+@contextlib.contextmanager
+def cached_sparql_parsing() -> Iterator[None]:
+    """Within the block, rdflib parses and translates each SPARQL text once.
+
+    pySHACL hands rdflib the same SPARQL text (a SHACL-SPARQL constraint, the sh:class
+    check, ...) once per focus node, with the focus pre-bound through ``initBindings``;
+    rdflib re-parses it every time, which is most of pySHACL's time on our shapes. The
+    translated query is the object rdflib would build anyway (keyed by text, base and
+    namespaces; rdflib's own ``prepareQuery`` objects are reused the same way), so the
+    results are unchanged. The cache lives only as long as the block."""
+    global _patch_depth
+    from rdflib.plugins.sparql import processor
+
+    cache: dict[tuple[str, str | None, frozenset[tuple[str, Any]]], Any] = {}
+    original = processor.SPARQLProcessor.query
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, frozenset((initNs or {}).items()))
+            found = cache.get(key)
+            if found is None:
+                tree = processor.parseQuery(strOrQuery)
+                found = cache[key] = processor.translateQuery(tree, base, initNs)
+            strOrQuery = found
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    if _patch_depth:  # already patched by an enclosing block
+        yield
+        return
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+    _patch_depth += 1
+    try:
+        yield
+    finally:
+        _patch_depth -= 1
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
