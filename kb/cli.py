@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from kb import __version__
+from kb import PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
@@ -172,8 +172,7 @@ def validate(
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
-        bars = {"loading": loading, "validating": validating} if loading else {}
-        report = run(_layout(ctx), data_files or None, shapes, engine, **bars)
+        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
     if report.unsupported:
         names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
@@ -209,8 +208,6 @@ def _report_turtle(ntriples: bytes) -> bytes:
 
 def _auth_options(command: Any) -> Any:
     """--user/--auth: credentials for a SPARQL server (password never on the command line)."""
-    from kb.remote import PASSWORD_ENV
-
     command = click.option(
         "--auth",
         type=click.Choice(["basic", "digest"]),

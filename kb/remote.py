@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from kb import PASSWORD_ENV
 from kb.errors import InputError, ServerError, UsageError
 from kb.namespaces import DEFAULT_GRAPH
 
@@ -40,7 +41,6 @@ AuthScheme = Literal["basic", "digest"]
 #: Called with (bytes sent, bytes in total) while a body is uploaded.
 Progress = Callable[[int, int], None]
 
-PASSWORD_ENV = "KB_ENDPOINT_PASSWORD"
 DEFAULT_TIMEOUT = 30.0
 #: Upload block size: the progress callback is called once per block.
 BLOCK = 64 * 1024

@@ -303,11 +303,11 @@ def cached_validation() -> Callable[[], int]:
     cache: dict[tuple[str, ...], kb.validate.Report] = {}
     calls = [0]
 
-    def validate(layout, data_files=None, shapes=None, engine="pyshacl"):  # type: ignore[no-untyped-def]
+    def validate(layout, data_files=None, shapes=None, engine="pyshacl", *progress):  # type: ignore[no-untyped-def]
         key = (str(layout.root), *map(str, data_files or ()), str(shapes), engine)
         if key not in cache:
             calls[0] += 1
-            cache[key] = original(layout, data_files, shapes, engine)
+            cache[key] = original(layout, data_files, shapes, engine, *progress)
         return cache[key]
 
     kb.validate.validate = validate
