@@ -89,7 +89,8 @@ def _note(ctx: click.Context, message: str) -> None:
 
 
 def _write(data: bytes | str) -> None:
-    stream = click.get_binary_stream("stdout")
+    sys.stdout.flush()  # text already echoed must come first
+    stream = sys.stdout.buffer
     stream.write(data.encode() if isinstance(data, str) else data)
     stream.flush()
 
