@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     import rdflib
 
 Inference = Literal["none", "rdfs"]
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def build_store(
@@ -52,50 +50,11 @@ def published_store(
     return build_store(layout, data_files, "rdfs", True, progress)
 
 
-def to_rdflib_term(term: object) -> rdflib.term.Node:
-    """Convert one pyoxigraph term to its rdflib equivalent."""
-    import pyoxigraph
-    from rdflib import BNode, URIRef
-    from rdflib import Literal as RLiteral
-
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, pyoxigraph.Literal):
-        if term.language:
-            return RLiteral(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == XSD_STRING:
-            return RLiteral(term.value)
-        return RLiteral(term.value, datatype=URIRef(datatype))
-    raise TypeError(f"unsupported term {term!r}")
-
-
 def to_rdflib(store: pyoxigraph.Store) -> rdflib.Graph:
     """Copy the default graph of ``store`` into a new ``rdflib.Graph``."""
-    import pyoxigraph
-    import rdflib
+    from kb.shacl.fallback import to_rdflib_graph
 
-    graph = rdflib.Graph()
-    convert = _cached(to_rdflib_term)
-    add = graph.add
-    for quad in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
-        add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
-    return graph
-
-
-def _cached(function):  # type: ignore[no-untyped-def]
-    cache: dict[object, object] = {}
-
-    def convert(term: object) -> object:
-        try:
-            return cache[term]
-        except KeyError:
-            cache[term] = value = function(term)
-            return value
-
-    return convert
+    return to_rdflib_graph(store)
 
 
 def published_graph(
