@@ -29,6 +29,14 @@ class Rows:
     pattern: str
     value: str | None = None
     path: str | None = None
+    #: set when ``pattern`` is ``FILTER NOT EXISTS { required }``: a conformance test
+    #: then reads ``EXISTS { required }`` (not a doubly negated, slower form)
+    required: str | None = None
+
+    @classmethod
+    def missing(cls, required: str, value: str | None = None) -> Rows:
+        """One row when the pattern ``required`` has no match."""
+        return cls(f"FILTER NOT EXISTS {{ {required} }}", value, required=required)
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,8 @@ class Compiler:
             """The focus nodes in ``var``; with ``inner`` (a pattern or filter on ``var``
             alone), only those meeting it, tested in each branch before any DISTINCT."""
             parts = [f"{{ VALUES {var} {{ {' '.join(nodes)} }} }}"] if nodes else []
+            if inner and inner.count("EXISTS") > len(nodes) + len(classes) + len(subjects_of):
+                return self._tested_once(var, parts, classes, subjects_of, objects_of, inner)
             parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes]
             parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
             parts += [f"{{ [] {p} {var} }}" for p in objects_of]
@@ -178,6 +180,33 @@ class Compiler:
             return f"{{ SELECT DISTINCT {var} WHERE {{ {' UNION '.join(parts)} }} }}"
 
         return focus
+
+    def _tested_once(
+        self,
+        var: str,
+        parts: list[str],
+        classes: list[str],
+        subjects_of: list[str],
+        objects_of: list[str],
+        inner: str,
+    ) -> str:
+        """Focus nodes meeting a costly ``inner`` test, each tested once: a node found by
+        several targets (or typed by a class and its subclass) is skipped by every branch
+        after the first that finds it (a cheap lookup, where DISTINCT would come after
+        the test: Oxigraph pushes filters into each branch)."""
+        for cls in classes:
+            found = self.subclasses(cls) if self.subclasses is not None else None
+            if found is None:
+                parts.append(f"{{ {var} {TYPE_PATH} {cls} }}")
+            else:
+                parts += [f"{{ {var} <{RDF_TYPE.value}> {c} }}" for c in found]
+        parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
+        parts += [f"{{ [] {p} {var} }}" for p in objects_of]
+        branches = []
+        for i, part in enumerate(parts):
+            skip = " ".join(f"FILTER NOT EXISTS {earlier}" for earlier in parts[:i])
+            branches.append(f"{{ {part} {skip} {inner} }}")
+        return " UNION ".join(branches)
 
     def queries(self, node: Term, only: list[Term] | None = None) -> list[Query]:
         """Every query reporting the results of the targeted shape at ``node`` (for the
@@ -376,7 +405,7 @@ class Compiler:
                 tests += [f"!({self.conforms(s, name)})" for s in siblings]
             test = " && ".join(f"({t})" for t in tests)
             pattern = f"{distinct_values(f, path, names)} FILTER({test})"
-            return [Rows(f"FILTER NOT EXISTS {{ {pattern} }}" if at_least else pattern)]
+            return [Rows.missing(pattern) if at_least else Rows(pattern)]
 
         return rows
 
@@ -392,7 +421,7 @@ class Compiler:
         if self.graph.objects(node, sh("sparql")):
             raise Unsupported("sh:sparql in a shape used by sh:node, sh:not, ...")
         self._stack.append(node)
-        parts = [f"NOT EXISTS {{ {rows.pattern} }}" for rows in self._all_rows(shape, var)]
+        parts = [_holds(rows) for rows in self._all_rows(shape, var)]
         children = self.graph.objects(node, sh("property"))
         checks = self.value_checks(shape)
         if shape.is_property:
@@ -557,7 +586,7 @@ class Compiler:
             if n == 0:
                 return []
             names = [self.fresh("c") for _ in range(n)]
-            return [Rows(f"FILTER NOT EXISTS {{ {distinct_values(f, path, names)} }}")]
+            return [Rows.missing(distinct_values(f, path, names))]
 
         return rows, f"Less than {n} values"
 
@@ -575,7 +604,7 @@ class Compiler:
     def _has_value(self, shape: Shape, value: Term) -> tuple[Callable, str]:
         path, c = self._property_path(shape, "hasValue"), constant(value)
         return (
-            lambda f: [Rows(f"FILTER NOT EXISTS {{ {f} {path} {c} }}")],
+            lambda f: [Rows.missing(f"{f} {path} {c}")],
             f"Missing expected value {c}",
         )
 
@@ -598,7 +627,7 @@ class Compiler:
             v = self.fresh()
             if not shape.is_property:
                 return [
-                    Rows(f"FILTER NOT EXISTS {{ {f} {q} {f} }}", value="focus"),
+                    Rows.missing(f"{f} {q} {f}", value="focus"),
                     Rows(f"{f} {q} {v} FILTER(!sameTerm({v}, {f}))", value=v[1:]),
                 ]
             p = shape.path
@@ -656,6 +685,13 @@ class Compiler:
             return [Rows(f"{f} {p} {o} {test}", value=o[1:], path=p[1:])]
 
         return rows, "Node is closed and has a property it does not allow"
+
+
+def _holds(rows: Rows) -> str:
+    """An expression: ``rows`` gives no row (the check passes)."""
+    if rows.required is not None:
+        return f"EXISTS {{ {rows.required} }}"
+    return f"NOT EXISTS {{ {rows.pattern} }}"
 
 
 def _integer(term: Term) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,33 +165,61 @@ def _message(emit: Emit, row: dict[str, Any]) -> str:
     return fill_message(chosen.value, row)
 
 
+#: Threads evaluating shapes side by side (pyoxigraph releases the GIL while it evaluates).
+WORKERS = 2
+
+
+@dataclass
+class _Planned:
+    """A targeted shape compiled: its queries, and the one-pass probe for it (if any)."""
+
+    node: Term
+    queries: list[Query]
+    probe: str | None
+
+
 def validate_store(
     data: ox.Store,
     shapes: Any,
     *,
     fallback: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = WORKERS,
 ) -> Report:
     """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
     rdflib graph or a TripleIndex). Shapes the engine does not support are validated by
     pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
-    ``progress(done, total)`` is called after each targeted shape."""
+    ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
+    evaluate shapes side by side."""
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
     compiler = Compiler(shapes_graph, _subclasses(data))
-    results: dict[tuple[str, ...], Result] = {}
+    planned: list[_Planned] = []
     unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
-    for done, node in enumerate(targeted, 1):
+    for node in targeted:
         try:
-            queries = compiler.queries(node)
+            planned.append(_Planned(node, compiler.queries(node), compiler.probe(node)))
         except Unsupported as exc:
             unsupported.append(UnsupportedShape(node, str(exc)))
-            continue
-        for query in _narrowed(data, compiler, node, queries):
-            for result in run_query(data, query):
-                results.setdefault(result.key(), result)
-        if progress:
-            progress(done, len(targeted))
+    lock = threading.Lock()  # the compiler is not thread-safe (fresh variable names)
+
+    def evaluate(shape: _Planned) -> list[Result]:
+        found = []
+        for query in _narrowed(data, compiler, lock, shape):
+            found.extend(run_query(data, query))
+        return found
+
+    found: dict[int, list[Result]] = {}
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        futures = {pool.submit(evaluate, shape): i for i, shape in enumerate(planned)}
+        for done, future in enumerate(as_completed(futures), len(unsupported) + 1):
+            found[futures[future]] = future.result()
+            if progress:
+                progress(done, len(targeted))
+    results: dict[tuple[str, ...], Result] = {}
+    for i in range(len(planned)):  # in shape order, whichever thread finished first
+        for result in found[i]:
+            results.setdefault(result.key(), result)
     if unsupported and fallback:
         from kb.shacl.fallback import pyshacl_results
 
@@ -203,15 +233,18 @@ def validate_store(
 NARROW_LIMIT = 2000
 
 
-def _narrowed(data: ox.Store, compiler: Compiler, node: Term, queries: list[Query]) -> list[Query]:
-    """``queries`` for the focus nodes that fail the shape's one-pass probe only: none when
-    every focus node conforms (the usual case), else the same queries on those nodes."""
-    probe = compiler.probe(node)
-    if probe is None:
-        return queries
-    failing = [row["this"] for row in data.query(probe)]
+def _narrowed(
+    data: ox.Store, compiler: Compiler, lock: threading.Lock, shape: _Planned
+) -> list[Query]:
+    """The shape's queries for the focus nodes that fail its one-pass probe only: none
+    when every focus node conforms (the usual case), else the same queries on those
+    nodes (all of them when there are many, or blank nodes among them)."""
+    if shape.probe is None:
+        return shape.queries
+    failing = [row["this"] for row in data.query(shape.probe)]
     if not failing:
         return []
     if len(failing) > NARROW_LIMIT or any(isinstance(f, ox.BlankNode) for f in failing):
-        return queries
-    return compiler.queries(node, only=failing)
+        return shape.queries
+    with lock:
+        return compiler.queries(shape.node, only=failing)
