@@ -249,6 +249,7 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
         f"- load average when the run ended: {m.get('load_average')} (other work shared "
         "the machine: numbers are upper bounds)",
         f"- {versions}",
+        f"- interpreter: {m.get('interpreter', 'not recorded')}",
         f"- run {results['started']}: median of {results['repeat']} fresh processes per "
         f"cell, cap {results['cap']:g} s per run, seed {results['seed']}",
         f"- sizes asked (generated): {sizes}",
@@ -281,7 +282,7 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
         "## Rerun",
         "",
         "```",
-        "pip install matplotlib    # for the plot",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' matplotlib",
         "python benchmarks/run.py --sizes 10000,100000,1000000 --repeat 3 --cap 120",
         "python benchmarks/run.py --sizes 10000,100000 --repeat 1   # quick",
         "python benchmarks/run.py --report benchmarks/results/RUN.json   # docs only",

@@ -462,6 +462,9 @@ def machine() -> dict[str, object]:
         out = subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout
         versions["oxigraph server"] = out.strip()
     return {
+        # A virtual environment (as in the README's quick start) starts faster than an
+        # interpreter whose site-packages run .pth hooks: it decides `kb --help`.
+        "interpreter": sys.executable + (" (venv)" if sys.prefix != sys.base_prefix else ""),
         "load_average": os.getloadavg(),
         "nproc": os.cpu_count(),
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
