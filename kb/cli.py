@@ -420,6 +420,8 @@ def push(
     data = published.dump(
         format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()
     )
+    triples = len(published)
+    del published  # freed now, not while the server's answer to the read-back is held
     with _progress(ctx, len(data)) as progress:
         result = push(
             data,
@@ -430,7 +432,7 @@ def push(
             credentials,
             timeout,
             progress,
-            expected_triples=len(published),
+            expected_triples=triples,
         )
     how = (
         "atomic: loaded into a staging graph, then MOVE"

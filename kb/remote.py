@@ -382,13 +382,43 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def count_in_store(client: HttpClient, store_url: str, graph: str) -> int:
-    """Triples in ``graph``, by a Graph Store Protocol GET (404 counts as 0)."""
+def ntriples_lines(body: bytes) -> int | None:
+    """The number of lines of N-Triples ``body`` when each line plainly holds one triple
+    (begins with ``<`` or ``_:``, ends with ``.``, LF line ends, no blank or comment line),
+    else None. N-Triples puts exactly one triple on a line and a raw line feed occurs
+    nowhere else, so this counts the triples with a few byte counts (no parse: 1M triples
+    in about 0.25 s); it checks the lines' shape, not each term."""
+    if not body:
+        return 0
+    if not body.endswith(b".\n") or not body.startswith((b"<", b"_:")):
+        return None
+    lines = body.count(b"\n")
+    # Every line feed but the last must end a triple and begin the next one.
+    joints = body.count(b".\n<")
+    if joints != lines - 1:
+        joints += body.count(b".\n_:")
+    return lines if joints == lines - 1 else None
+
+
+def count_in_store(
+    client: HttpClient, store_url: str, graph: str, expected: int | None = None
+) -> int:
+    """Triples in ``graph``, by a Graph Store Protocol GET (404 counts as 0).
+
+    An N-Triples answer whose lines each hold one triple counts by its lines: a store
+    holds a graph's triples once each, and writes each on its own line. When that number
+    is not ``expected`` (or the answer is another RDF syntax, or its lines look wrong) the
+    body is parsed and its distinct triples counted, so a mismatch reported is an exact
+    count and a body that is not what its content type says is a ServerError."""
     url = graph_url(store_url, graph)
     answer = client.request("GET", url, headers={"Accept": NTRIPLES})
     if answer.status == 404:
         return 0
     client.expect(answer, url, ok=(200,))
+    if answer.content_type in (NTRIPLES, "text/plain"):  # text/plain: N-Triples before 2014
+        lines = ntriples_lines(answer.body)
+        if lines is not None and (expected is None or lines == expected):
+            return lines
     return len(set(_parse_rdf(client, url, answer, lenient=True)))
 
 
@@ -488,11 +518,14 @@ def staging_graph(graph: str) -> str:
     return f"{graph}{'-' if graph[-1:] not in '/#' else ''}staging-{uuid.uuid4().hex}"
 
 
-def _counter(client: HttpClient, store_url: str, endpoint_url: str | None) -> Callable[[str], int]:
-    """A function counting a graph's triples through the endpoint if given, else the store."""
+def _counter(
+    client: HttpClient, store_url: str, endpoint_url: str | None
+) -> Callable[[str, int], int]:
+    """A function counting a graph's triples (given how many are expected) through the
+    endpoint if given, else the store."""
     if endpoint_url:
-        return lambda graph: count_at_endpoint(client, endpoint_url, graph)
-    return lambda graph: count_in_store(client, store_url, graph)
+        return lambda graph, _expected: count_at_endpoint(client, endpoint_url, graph)
+    return lambda graph, expected: count_in_store(client, store_url, graph, expected)
 
 
 def _push_staged(
@@ -512,7 +545,7 @@ def _push_staged(
     try:
         bulk = is_oxigraph(client, store_url)
         put_graph(client, store_url, staging, data, progress, bulk=bulk)
-        held = count(staging)
+        held = count(staging, triples)
         if held != triples:
             raise client.fail(
                 graph_url(store_url, staging),
@@ -574,7 +607,7 @@ def push(
         staging = _push_staged(client, data, triples, urls, graph, progress)
     else:
         put_graph(client, store_url, graph, data, progress)
-    held = _counter(client, store_url, endpoint_url)(graph)
+    held = _counter(client, store_url, endpoint_url)(graph, triples)
     if held != triples:
         raise client.fail(
             endpoint_url or graph_url(store_url, graph),

@@ -106,6 +106,27 @@ def test_push_without_update_is_put_and_not_atomic(server: Server, published_nt:
     assert_isomorphic(server, graph, published_nt)
 
 
+def test_push_counts_the_lines_the_store_answers(
+    server: Server, published_nt: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a query endpoint the staging graph and the target are counted by a GET on
+    the store: each server answers N-Triples one triple a line, so no answer is parsed."""
+
+    def no_parse(*args: object, **kw: object) -> None:
+        raise AssertionError("the count parsed the answer instead of counting its lines")
+
+    monkeypatch.setattr(remote, "_parse_rdf", no_parse)
+    graph = fresh_graph()
+    data = published_nt + b'_:b <https://example.org/p> "two\\nlines"@en .\n'
+    auth = auth_of(server)
+    try:
+        result = remote.push(data, server.store, server.update, graph=graph, auth=auth)
+        assert result.atomic and result.triples == len(rdflib_graph(data))
+    finally:  # the Virtuoso catalogue test's cost estimate grows with every graph kept
+        deleted = remote.HttpClient(auth).request("DELETE", remote.graph_url(server.store, graph))
+    assert deleted.status in (200, 204)
+
+
 @pytest.mark.parametrize("staged", [True, False], ids=["move", "put"])
 def test_second_push_replaces(server: Server, published_nt: bytes, staged: bool) -> None:
     graph = fresh_graph()

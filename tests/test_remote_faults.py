@@ -17,18 +17,36 @@ from servers import free_port
 
 from kb import remote
 from kb.errors import ServerError, UsageError
+from kb.namespaces import DEFAULT_GRAPH
 
 PASSWORD = "s3cret-Pa55word"
 USER = "alice"
 TIMEOUT = 1.0
 DATA = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
+TWO = DATA + b'_:b <https://example.org/p> "two\\nlines"@en .\n'
+#: What the fake stores below answer to a GET of the graph (after any PUT): (content
+#: type, body). /short lost a triple, /cut stops mid-line, /twice repeats one; /commented,
+#: /turtle and /plain (the old N-Triples type) hold DATA in another shape; /binary is
+#: not RDF.
+STORED = {
+    "short": ("application/n-triples", DATA),
+    "cut": ("application/n-triples", TWO[:-12]),
+    "twice": ("application/n-triples", DATA + DATA),
+    "commented": ("application/n-triples", b"# the graph\n\n" + DATA.replace(b" .", b". # c")),
+    "turtle": (
+        "text/turtle",
+        b"<https://example.org/s> <https://example.org/p>\n  <https://example.org/o> .",
+    ),
+    "plain": ("text/plain", DATA),
+    "binary": ("application/octet-stream", DATA),
+}
 
 
 class FaultHandler(BaseHTTPRequestHandler):
     """Answers by the first path segment: /401, /403, /404, /500, /echo (500 that echoes
     the request headers), /html (200 text/html), /badjson and /badrdf (200 with a body that
     is not what the content type says), /ok (a
-    store that holds DATA)."""
+    store that holds DATA), and the stores of STORED."""
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the default stderr log."""
@@ -60,8 +78,10 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._answer(200, "text/html", html)
         elif kind == "badjson":
             self._answer(200, "application/sparql-results+json", html)
-        elif self.command in ("PUT", "POST") and kind in ("badrdf", "ok"):
+        elif self.command in ("PUT", "POST") and kind in ("badrdf", "ok", *STORED):
             self._answer(204, "text/plain", b"")
+        elif kind in STORED:
+            self._answer(200, *STORED[kind])
         elif kind == "ok":
             self._answer(200, "application/n-triples", DATA)
         elif kind == "badrdf":
@@ -176,6 +196,41 @@ def test_body_not_what_content_type_says(faulty: str, auth: remote.Auth) -> None
     assert "not valid" in str(expect_server_error(push(url, auth), url))
     endpoint = f"{faulty}/badjson"
     expect_server_error(push(f"{faulty}/ok", auth, endpoint_url=endpoint), endpoint)
+
+
+def test_line_count_of_ntriples() -> None:
+    assert remote.ntriples_lines(b"") == 0
+    assert remote.ntriples_lines(DATA) == 1
+    assert remote.ntriples_lines(TWO) == 2
+    assert remote.ntriples_lines(TWO + DATA) == 3
+    for body in (
+        TWO[:-1],  # no final line feed
+        TWO[:-12],  # cut mid-line
+        b"# comment\n" + DATA,
+        DATA + b"\n" + DATA,  # a blank line
+        DATA.replace(b"\n", b"\r\n"),
+        DATA.replace(b" .", b". # c"),
+        b"<s> <p> this is not N-Triples\n",
+        DATA + b"garbage .\n",
+    ):
+        assert remote.ntriples_lines(body) is None, body
+
+
+def test_count_read_back_from_the_store(faulty: str, auth: remote.Auth) -> None:
+    url = f"{faulty}/short"
+    graph = remote.graph_url(url, DEFAULT_GRAPH)
+    error = expect_server_error(lambda: remote.push(TWO, url, auth=auth, timeout=TIMEOUT), graph)
+    assert "holds 1 triples, 2 were sent" in str(error)
+    url = f"{faulty}/cut"
+    graph = remote.graph_url(url, DEFAULT_GRAPH)
+    error = expect_server_error(lambda: remote.push(TWO, url, auth=auth, timeout=TIMEOUT), graph)
+    assert "not valid application/n-triples" in str(error)
+    url = f"{faulty}/binary"
+    graph = remote.graph_url(url, DEFAULT_GRAPH)
+    error = expect_server_error(push(url, auth), graph)
+    assert "answered Content-Type application/octet-stream, not RDF" in str(error)
+    for kind in ("twice", "commented", "turtle", "plain"):  # parsed: the distinct triples count
+        assert remote.push(DATA, f"{faulty}/{kind}", auth=auth, timeout=TIMEOUT).triples == 1
 
 
 def test_password_from_netrc(tmp_path: pytest.TempPathFactory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
