@@ -55,6 +55,12 @@ class Sample:
     stderr: str = ""
 
 
+#: Bytes of a run's stdout kept (row counts, JSON of the peers). Never more: Linux hands a
+#: parent's peak RSS on to the max-RSS of every child it starts afterwards, so reading
+#: `riot --output=nt` of 1M triples into this process would inflate every later figure.
+STDOUT_KEPT = 16 * 1024 * 1024
+
+
 def measure(argv: list[str], cap: float, cwd: Path | None = None) -> Sample:
     """Run ``argv`` as a fresh process; kill its process group after ``cap`` seconds."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -80,7 +86,7 @@ def measure(argv: list[str], cap: float, cwd: Path | None = None) -> Sample:
             wall,
             usage.ru_maxrss / 1024,
             proc.returncode,
-            out.read().decode("utf-8", "replace"),
+            out.read(STDOUT_KEPT).decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace")[-2000:],
         )
 

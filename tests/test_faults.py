@@ -237,3 +237,21 @@ def test_successful_export_replaces_file(target: Path) -> None:
     assert result.exit_code == 0
     assert target.read_bytes() != OLD and target.read_bytes().startswith(b"@prefix")
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_reader_that_went_away_ends_kb_quietly() -> None:
+    """``kb export | head`` once head has exited: nothing on stderr (no traceback, no
+    BrokenPipeError report from the interpreter's last flush) and exit 1, click's and
+    Python's convention for a closed stdout."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before kb writes anything
+    try:
+        proc = subprocess.run(
+            [KB_SCRIPT, "export", "--format", "nt"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr.decode()) == (1, "")
