@@ -170,43 +170,31 @@ class Compiler:
             """The focus nodes in ``var``; with ``inner`` (a pattern or filter on ``var``
             alone), only those meeting it, tested in each branch before any DISTINCT."""
             parts = [f"{{ VALUES {var} {{ {' '.join(nodes)} }} }}"] if nodes else []
-            if inner and inner.count("EXISTS") > len(nodes) + len(classes) + len(subjects_of):
-                return self._tested_once(var, parts, classes, subjects_of, objects_of, inner)
-            parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes]
-            parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
-            parts += [f"{{ [] {p} {var} }}" for p in objects_of]
+            others = [f"{{ {var} {p} [] }}" for p in subjects_of]
+            others += [f"{{ [] {p} {var} }}" for p in objects_of]
+            if inner:
+                branches = parts + self._class_branches(var, classes) + others
+                # Each later branch skips, by one lookup per earlier branch, the nodes an
+                # earlier one found: worth it when the test costs more lookups than that.
+                if inner.count("EXISTS") > len(branches):
+                    return _tested_once(branches, inner)
+            parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes] + others
             if inner:
                 return " UNION ".join(f"{{ {part} {inner} }}" for part in parts)
             return f"{{ SELECT DISTINCT {var} WHERE {{ {' UNION '.join(parts)} }} }}"
 
         return focus
 
-    def _tested_once(
-        self,
-        var: str,
-        parts: list[str],
-        classes: list[str],
-        subjects_of: list[str],
-        objects_of: list[str],
-        inner: str,
-    ) -> str:
-        """Focus nodes meeting a costly ``inner`` test, each tested once: a node found by
-        several targets (or typed by a class and its subclass) is skipped by every branch
-        after the first that finds it (a cheap lookup, where DISTINCT would come after
-        the test: Oxigraph pushes filters into each branch)."""
+    def _class_branches(self, var: str, classes: list[str]) -> list[str]:
+        """One pattern per class and per subclass of it, each binding its instances."""
+        branches = []
         for cls in classes:
             found = self.subclasses(cls) if self.subclasses is not None else None
             if found is None:
-                parts.append(f"{{ {var} {TYPE_PATH} {cls} }}")
+                branches.append(f"{{ {var} {TYPE_PATH} {cls} }}")
             else:
-                parts += [f"{{ {var} <{RDF_TYPE.value}> {c} }}" for c in found]
-        parts += [f"{{ {var} {p} [] }}" for p in subjects_of]
-        parts += [f"{{ [] {p} {var} }}" for p in objects_of]
-        branches = []
-        for i, part in enumerate(parts):
-            skip = " ".join(f"FILTER NOT EXISTS {earlier}" for earlier in parts[:i])
-            branches.append(f"{{ {part} {skip} {inner} }}")
-        return " UNION ".join(branches)
+                branches += [f"{{ {var} <{RDF_TYPE.value}> {c} }}" for c in found]
+        return branches
 
     def queries(self, node: Term, only: list[Term] | None = None) -> list[Query]:
         """Every query reporting the results of the targeted shape at ``node`` (for the
@@ -685,6 +673,18 @@ class Compiler:
             return [Rows(f"{f} {p} {o} {test}", value=o[1:], path=p[1:])]
 
         return rows, "Node is closed and has a property it does not allow"
+
+
+def _tested_once(branches: list[str], inner: str) -> str:
+    """The focus nodes of ``branches`` meeting a costly ``inner`` test, each tested once:
+    a node found by several targets (or typed by a class and its subclass) is skipped by
+    every branch after the first that finds it. A DISTINCT would come too late: Oxigraph
+    pushes the filter into each UNION branch, before it."""
+    tested = []
+    for i, branch in enumerate(branches):
+        skip = " ".join(f"FILTER NOT EXISTS {earlier}" for earlier in branches[:i])
+        tested.append(f"{{ {branch} {skip} {inner} }}")
+    return " UNION ".join(tested)
 
 
 def _holds(rows: Rows) -> str:
