@@ -210,12 +210,16 @@ def validate_store(
         return found
 
     found: dict[int, list[Result]] = {}
-    with ThreadPoolExecutor(max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max(1, workers))
+    try:
         futures = {pool.submit(evaluate, shape): i for i, shape in enumerate(planned)}
         for done, future in enumerate(as_completed(futures), len(unsupported) + 1):
             found[futures[future]] = future.result()
             if progress:
                 progress(done, len(targeted))
+    finally:
+        # On an error or Ctrl-C, shapes not yet started are dropped, not run to the end.
+        pool.shutdown(wait=True, cancel_futures=True)
     results: dict[tuple[str, ...], Result] = {}
     for i in range(len(planned)):  # in shape order, whichever thread finished first
         for result in found[i]:
