@@ -8,6 +8,7 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -46,13 +47,13 @@ class KBGroup(click.Group):
             _fail(f"kb: {exc.format_message()}", exc.exit_code or EXIT_USAGE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             _fail("kb: interrupted", 130)
-        except BrokenPipeError:
-            sys.exit(0)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; SIGINT and SIGTERM end it as one line (click itself would print
-        a blank line before its Abort, and Terminated would show a traceback)."""
+        a blank line before its Abort, and Terminated would show a traceback). A reader of
+        stdout that went away (``kb ... | head``) ends it silently with 141, as SIGPIPE
+        would (click would exit 1, which here means "the data falls short")."""
         from kb.export import Terminated
 
         try:
@@ -61,6 +62,17 @@ class KBGroup(click.Group):
             raise KBError("kb: interrupted", 130) from None
         except Terminated:
             raise KBError("kb: terminated", 128 + signal.SIGTERM) from None
+        except BrokenPipeError:
+            _drop_stdout()
+            raise click.exceptions.Exit(128 + signal.SIGPIPE) from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is left
+    for a reader that is gone does not fail at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _first_command(argv: list[str]) -> int:

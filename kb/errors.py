@@ -1,7 +1,8 @@
 """The error kinds a user can cause, each with its exit code and a one-line message.
 
 Exit codes (the same for every command): 0 success; 1 the data or answers fall short;
-2 usage or input error; 3 a server or a time limit failed.
+2 usage or input error; 3 a server or a time limit failed. Ended by a signal (or as if):
+128 + its number (130 Ctrl-C, 143 SIGTERM, 141 a reader of stdout that went away).
 """
 
 from __future__ import annotations
