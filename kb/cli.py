@@ -537,16 +537,16 @@ def export(
     output: Path | None,
 ) -> None:
     """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
-    from kb.export import serialize, write_atomic
-    from kb.published import build_store
+    from kb.export import graph_ntriples, serialize_sorted, write_atomic
 
-    store = build_store(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
-    data = serialize(store, fmt)
+    nt = graph_ntriples(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
+    data = serialize_sorted(nt, fmt)
     if output is None:
         _write(data)
         return
     write_atomic(output, data)
-    _note(ctx, f"wrote {len(store)} triples to {output}")
+    triples = nt.count(b"\n")
+    _note(ctx, f"wrote {triples} triples to {output}")
 
 
 @cli.command()

@@ -1,7 +1,8 @@
 """Deterministic serialisation of a store (same bytes on every run) and atomic writes.
 
-Order: the default graph is dumped as N-Triples by pyoxigraph, blank nodes are first given
-canonical (RDFC-1.0) labels, and the lines are sorted bytewise; every other format is
+Order: the graph is written as N-Triples (dumped from a pyoxigraph store, or parsed
+straight from the files when nothing needs a store), blank nodes are given canonical
+(RDFC-1.0) labels, and the lines are sorted bytewise, each triple once; every other format is
 serialised from that sorted stream, so Turtle groups triples by subject, subjects sorted.
 """
 
@@ -12,7 +13,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ from kb.namespaces import PREFIXES
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+    from kb.published import Inference
+    from kb.resources import Layout
 
 #: export format name -> pyoxigraph RdfFormat attribute
 FORMATS: dict[str, str] = {
@@ -39,11 +43,46 @@ def sorted_ntriples(store: pyoxigraph.Store) -> bytes:
     import pyoxigraph
 
     nt = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    return sorted_unique(nt)
+
+
+def sorted_unique(nt: bytes) -> bytes:
+    """N-Triples ``nt`` with blank nodes canonically labelled and its lines sorted, each
+    triple once."""
     if b"_:" in nt:
         nt = _canonical_blank_nodes(nt)
     lines = nt.splitlines(keepends=True)
     lines.sort()
-    return b"".join(lines)
+    return b"".join(_adjacent_once(lines))
+
+
+def _adjacent_once(lines: list[bytes]) -> Iterator[bytes]:
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+        previous = line
+
+
+def graph_ntriples(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    inference: Inference = "none",
+    with_ontology: bool = False,
+) -> bytes:
+    """What ``kb export`` writes, as sorted N-Triples (see ``build_store`` for the options).
+
+    With neither inference nor the ontology no store is needed: each file is parsed
+    straight into N-Triples (2.7 s a million triples here, against 7.7 s through a store),
+    which also keeps every literal as written."""
+    if inference == "none" and not with_ontology:
+        from kb.store import file_ntriples
+
+        files = list(data_files) if data_files else layout.require().data_files
+        return sorted_unique(b"".join(file_ntriples(path) for path in files))
+    from kb.published import build_store
+
+    return sorted_ntriples(build_store(layout, data_files, inference, with_ontology))
 
 
 def _canonical_blank_nodes(nt: bytes) -> bytes:
@@ -68,11 +107,21 @@ def _strip_prefix_lines(data: bytes, count: int) -> bytes:
 
 def serialize(store: pyoxigraph.Store, fmt: str = "turtle") -> bytes:
     """The store's default graph in ``fmt`` (see FORMATS), byte-for-byte reproducible."""
-    import pyoxigraph
+    check_format(fmt)
+    return serialize_sorted(sorted_ntriples(store), fmt)
 
+
+def check_format(fmt: str) -> None:
+    """InputError unless ``fmt`` is an export format (see FORMATS)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
-    nt = sorted_ntriples(store)
+
+
+def serialize_sorted(nt: bytes, fmt: str = "turtle") -> bytes:
+    """Sorted N-Triples ``nt`` (from ``sorted_ntriples``) in ``fmt``, in the same order."""
+    import pyoxigraph
+
+    check_format(fmt)
     if fmt in ("nt", "nq"):
         return nt
     rdf_format = getattr(pyoxigraph.RdfFormat, FORMATS[fmt])

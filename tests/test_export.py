@@ -11,7 +11,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kb.errors import InputError
-from kb.export import FORMATS, serialize, write_atomic
+from kb.export import FORMATS, graph_ntriples, serialize, sorted_ntriples, write_atomic
 from kb.published import build_store
 from kb.resources import Layout, default_layout
 from tests.conftest import MINI, require_tool
@@ -99,3 +99,50 @@ def test_blank_nodes_are_labelled_canonically(tmp_path: Path) -> None:
     path.write_text("<http://a> <http://p> [ <http://q> 1 ], [ <http://q> 2 ] .\n")
     outputs = {serialize(build_store(Layout(MINI), [path], "none", False), "nt") for _ in range(3)}
     assert len(outputs) == 1
+
+
+# --- kb export with neither inference nor ontology: parsed straight into N-Triples ---------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=["mini", "bundled"])
+def test_storeless_export_equals_the_store_dump(layout: Layout) -> None:
+    """The path without a store writes the bytes a store's dump would have given."""
+    through_store = sorted_ntriples(build_store(layout, None, "none", False))
+    assert graph_ntriples(layout) == through_store
+
+
+def test_storeless_export_merges_files_like_a_store(tmp_path: Path) -> None:
+    """Blank nodes of two files stay apart, a triple in both is written once, a named
+    graph is merged into the default graph, and the result equals the store's."""
+    first, second, third = tmp_path / "1.ttl", tmp_path / "2.nt", tmp_path / "3.trig"
+    first.write_text("_:b1 <http://p> <http://o> .\n<http://s> <http://p> <http://o> .\n")
+    second.write_text("_:b1 <http://p> <http://o> .\n<http://s> <http://p> <http://o> .\n")
+    third.write_text("<http://g> { <http://s> <http://q> _:b1 . }\n")
+    files = [first, second, third]
+    nt = graph_ntriples(Layout(MINI), files)
+    assert nt == sorted_ntriples(build_store(Layout(MINI), files, "none", False))
+    lines = nt.decode().splitlines()
+    assert lines.count("<http://s> <http://p> <http://o> .") == 1
+    assert len([x for x in lines if x.startswith("_:") and "<http://p>" in x]) == 2
+    assert any(x.startswith("<http://s> <http://q> _:") for x in lines)
+
+
+def test_storeless_export_keeps_literals_as_written(tmp_path: Path) -> None:
+    """A store canonicalises integer literals (oxigraph#1413); parsed straight, they stay
+    as written, so two different terms are two triples."""
+    path = tmp_path / "n.ttl"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    path.write_text(f'<http://s> <http://p> "05"^^<{xsd}integer>, "5"^^<{xsd}long> .\n')
+    assert graph_ntriples(Layout(MINI), [path]).decode().splitlines() == [
+        f'<http://s> <http://p> "05"^^<{xsd}integer> .',
+        f'<http://s> <http://p> "5"^^<{xsd}long> .',
+    ]
+
+
+def test_storeless_export_reports_file_and_line(tmp_path: Path) -> None:
+    """A syntax error is one FILE:LINE line, as when loading into a store."""
+    path = tmp_path / "bad.ttl"
+    path.write_text("<http://s> <http://p> <http://o> .\n<http://s> <http://p> .\n")
+    with pytest.raises(InputError) as caught:
+        graph_ntriples(Layout(MINI), [path])
+    assert str(caught.value).startswith(f"{path}:2: ")

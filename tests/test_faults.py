@@ -215,8 +215,8 @@ def test_serializer_error_halfway_keeps_old_file(target: Path) -> None:
 
 def test_cli_serializer_error_keeps_old_file(target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """kb export -o with a serializer that fails halfway through the stream."""
-    real = kb.export.serialize
-    monkeypatch.setattr(kb.export, "serialize", lambda *a: _failing_serializer(real(*a)))
+    real = kb.export.serialize_sorted
+    monkeypatch.setattr(kb.export, "serialize_sorted", lambda *a: _failing_serializer(real(*a)))
     result = CliRunner().invoke(cli, ["--root", str(MINI), "export", "-o", str(target)])
     assert result.exit_code != 0
     assert_untouched(target)
