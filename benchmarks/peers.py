@@ -7,8 +7,10 @@ in-process timing of kb's catalogue queries after loading.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,18 +33,42 @@ def rdflib_serialize(path: str, fmt: str, out: str) -> dict[str, object]:
     return {"triples": len(graph)}
 
 
-def rdflib_queries(path: str, queries: str) -> dict[str, object]:
-    """rdflib: parse once, then time each bound catalogue query (load excluded)."""
+def rdflib_queries(path: str, queries: str, limit: str = "0") -> dict[str, object]:
+    """rdflib: parse once, then time each bound catalogue query (load excluded), each
+    stopped after ``limit`` seconds (0: never), so one slow query leaves the others'
+    figures; a stopped query reads ``{"seconds": null}``."""
     import rdflib
 
     started = time.perf_counter()
     graph = rdflib.Graph().parse(path)
     out: dict[str, object] = {"load": time.perf_counter() - started}
     for name, text in json.loads(Path(queries).read_text()).items():
-        started = time.perf_counter()
-        rows = len(list(graph.query(text)))
-        out[name] = {"seconds": time.perf_counter() - started, "rows": rows}
+        out[name] = _timed_rows(lambda text=text: len(list(graph.query(text))), float(limit))
     return out
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _timed_rows(rows: Callable[[], int], limit: float) -> dict[str, object]:
+    """Time ``rows()``, interrupted by SIGALRM after ``limit`` seconds (rdflib is pure
+    Python, so the signal handler runs within a few bytecodes)."""
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    started = time.perf_counter()
+    try:
+        count = rows()
+    except _Stopped:
+        return {"seconds": None, "rows": None}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return {"seconds": time.perf_counter() - started, "rows": count}
 
 
 def kb_queries(root: str, queries: str) -> dict[str, object]:

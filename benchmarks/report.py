@@ -226,6 +226,20 @@ def plot(rows: list[Row], path: Path) -> None:
     fig.savefig(path, dpi=90)
 
 
+def host_speed_lines(probes: list[dict[str, Any]]) -> list[str]:
+    """How long the fixed pure-Python probe took through the run (lower is faster)."""
+    if not probes:
+        return []
+    times = ", ".join(
+        f"{p['when']} ({p['at']}) {p['seconds']:.2f} s" if p["seconds"] else f"{p['when']} -"
+        for p in probes
+    )
+    return [
+        "- host speed through the run, `sum(range(20_000_000))` in a fresh process "
+        f"(lower is faster): {times}"
+    ]
+
+
 def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
     """docs/performance.md (+ the plot) from raw results."""
     rows: list[Row] = results["measurements"]
@@ -250,6 +264,7 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
         "the machine: numbers are upper bounds)",
         f"- {versions}",
         f"- interpreter: {m.get('interpreter', 'not recorded')}",
+        *host_speed_lines(results.get("host_speed", [])),
         f"- run {results['started']}: median of {results['repeat']} fresh processes per "
         f"cell, cap {results['cap']:g} s per run, seed {results['seed']}",
         f"- sizes asked (generated): {sizes}",
@@ -264,7 +279,8 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
         "inference off. `query NAME` is `kb --root R query NAME --bind ...` as a whole "
         "process (parsing, closure and query); `after load NAME` is the query alone, timed "
         "inside one process that loaded the graph once (kb: the published pyoxigraph store; "
-        "rdflib: a `Graph` parsed from the entailed N-Triples). Parameters come from the "
+        "rdflib: a `Graph` parsed from the entailed N-Triples, each query stopped after "
+        "1/20 of the cap). Parameters come from the "
         "generated data (`FILE.meta.json`); row counts are reported.",
         "",
         "## Summary (wall seconds, median)",

@@ -113,6 +113,8 @@ class Measurement:
 
 #: A first run longer than this is not repeated (the median is of one run).
 LONG_RUN = 30.0
+#: A peer's catalogue query after loading is stopped after this share of the cap.
+QUERY_CAP_SHARE = 1 / 20
 
 
 def median_of(
@@ -334,11 +336,14 @@ class SizeRun:
         self.time(f"query {name}", "jena", [*argv, "--results=csv"], rows=csv_rows)
 
     def after_load(self) -> None:
-        """Query time with loading excluded: one process loads once, runs every query."""
+        """Query time with loading excluded: one process loads once, runs every query; a
+        peer's query is stopped after QUERY_CAP_SHARE of the cap, so one slow query does
+        not hide the others."""
         queries = str(self.ws.queries_json)
+        limit = str(self.cap * QUERY_CAP_SHARE)
         for tool, argv in (
             ("kb", [PY, PEERS, "kb-queries", str(self.ws.root), queries]),
-            ("rdflib", [PY, PEERS, "rdflib-queries", str(self.ws.entailed_nt), queries]),
+            ("rdflib", [PY, PEERS, "rdflib-queries", str(self.ws.entailed_nt), queries, limit]),
         ):
             runs = []
             for _ in range(self.repeat):
@@ -351,16 +356,24 @@ class SizeRun:
                 self.out.append(Measurement(name, tool, self.n, None, None, 1, self.cap))
                 print(f"  {name:32} {tool:12} did not finish", flush=True)
                 continue
+            rss = max(r.rss_mb or 0 for r in runs)
             for name in done[0]:
-                if name == "load":
-                    continue
-                seconds = statistics.median(d[name]["seconds"] for d in done)
-                rss = max(r.rss_mb or 0 for r in runs)
-                m = Measurement(
-                    f"after load {name}", tool, self.n, seconds, rss, len(done), self.cap
-                )
-                m.rows = done[0][name]["rows"]
-                self.out.append(m)
+                if name != "load":
+                    self.out.append(self._after_load_query(name, tool, done, rss, float(limit)))
+
+    def _after_load_query(
+        self, name: str, tool: str, done: list[dict], rss: float, limit: float
+    ) -> Measurement:
+        finished = [d[name] for d in done if d[name]["seconds"] is not None]
+        operation = f"after load {name}"
+        if not finished:
+            m = Measurement(operation, tool, self.n, None, None, len(done), limit)
+            print(f"  {operation:32} {tool:12} did not finish (> {limit:g} s)", flush=True)
+            return m
+        seconds = statistics.median(f["seconds"] for f in finished)
+        m = Measurement(operation, tool, self.n, seconds, rss, len(finished), self.cap)
+        m.rows = finished[0]["rows"]
+        return m
 
     def push(self, url: str | None) -> None:
         if url is None:
@@ -480,6 +493,20 @@ def machine() -> dict[str, object]:
     }
 
 
+#: A fixed piece of pure-Python work, timed now and then to show how fast the host was.
+SPEED_PROBE = "import time; t = time.perf_counter(); sum(range(20_000_000)); " + (
+    "print(time.perf_counter() - t)"
+)
+
+
+def host_speed(when: str) -> dict[str, object]:
+    """Seconds the SPEED_PROBE took in a fresh process: a virtual machine's speed drifts
+    with its neighbours' load, which the load average does not show."""
+    sample = measure([PY, "-c", SPEED_PROBE], 60)
+    seconds = float(sample.stdout) if sample.code == 0 else None
+    return {"when": when, "at": time.strftime("%H:%M:%S"), "seconds": seconds}
+
+
 def run(
     sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: Path, arq_max: int
 ) -> dict:
@@ -492,6 +519,7 @@ def run(
         "sizes": {},
         "measurements": [],
     }
+    results["host_speed"] = [host_speed("start")]
     print("bundled knowledge base", flush=True)
     results["measurements"] += [asdict(m) for m in bundled(repeat, cap)]
     with OxigraphServer() as server:
@@ -502,6 +530,7 @@ def run(
             results["sizes"][str(size)] = meta
             found = SizeRun(ws, meta, repeat, cap, arq_max).all(server.url)
             results["measurements"] += [asdict(m) for m in found]
+            results["host_speed"].append(host_speed(f"after {size:,} triples"))
             results["machine"] = machine()
             path.write_text(json.dumps(results, indent=1) + "\n")
     return results

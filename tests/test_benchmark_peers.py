@@ -1,0 +1,27 @@
+"""benchmarks/peers.py: a peer's slow catalogue query is stopped alone, the others timed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import peers  # noqa: E402
+
+
+def _spins() -> int:
+    while True:  # pure Python, like rdflib's evaluation
+        pass
+
+
+def test_a_query_over_its_limit_is_stopped_and_the_next_is_timed() -> None:
+    started = time.perf_counter()
+    stopped = peers._timed_rows(_spins, 0.2)
+    assert stopped == {"seconds": None, "rows": None}
+    assert time.perf_counter() - started < 5
+    timed = peers._timed_rows(lambda: 7, 0.2)
+    assert timed["rows"] == 7 and 0 <= timed["seconds"] < 0.2
+    time.sleep(0.3)  # no alarm is left behind to stop the next query
