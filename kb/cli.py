@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -592,8 +592,33 @@ def explain(ctx: click.Context, resource: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="kb")
+    """Console-script entry point. A command that loaded data ends without freeing its
+    stores (see ``kb.store.retain_until_exit``), after flushing its output."""
+    from kb.store import retain_until_exit, retained
+
+    retain_until_exit()
+    try:
+        cli.main(prog_name="kb")
+    except SystemExit as exc:
+        if not retained():
+            raise
+        _exit_now(exc.code)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would, without the interpreter's
+    teardown (which would free every store, one by one)."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = 128 + signal.SIGPIPE
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,26 @@ def file_ntriples(path: str | Path) -> bytes:
         return pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES)
 
 
+#: The stores ``load_files`` made since ``retain_until_exit()``; None: nothing is kept.
+_retained: list[pyoxigraph.Store] | None = None
+
+
+def retain_until_exit() -> None:
+    """Keep every store ``load_files`` makes from now on alive until the process ends.
+
+    For the ``kb`` command only, which then ends without freeing them: freeing a store of
+    a million triples takes 0.7 s, for memory the process is about to give back anyway.
+    A long-running program must not call this: it would keep every store it loads."""
+    global _retained
+    if _retained is None:
+        _retained = []
+
+
+def retained() -> int:
+    """How many stores are being kept until the process ends."""
+    return len(_retained or ())
+
+
 def load_files(
     paths: Iterable[str | Path],
     store: pyoxigraph.Store | None = None,
@@ -251,6 +271,8 @@ def load_files(
 
     if store is None:
         store = pyoxigraph.Store()
+        if _retained is not None:
+            _retained.append(store)
     for path in paths:
         load_file(store, path, progress)
     return store

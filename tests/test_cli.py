@@ -198,3 +198,30 @@ def test_readme_cli_reference_is_current() -> None:
         cwd=REPO,
     )
     assert result.returncode == 0, "README drifted: run `cog -r README.md`\n" + result.stderr
+
+
+# --- the console script ends without freeing its stores (kb.store.retain_until_exit) ----
+
+KB_MAIN = [sys.executable, "-c", "from kb.cli import main; main()"]
+
+
+def test_console_script_flushes_everything_before_ending_without_teardown(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    """Output through pipes (stdout and stderr) is complete and the exit code kept,
+    although the process ends without the interpreter's teardown."""
+    written = tmp_path / "kb.nt"  # type: ignore[operator]
+    args = ["--root", str(REPO), "export", "--inference", "rdfs", "--format", "nt"]
+    wrote = subprocess.run([*KB_MAIN, *args, "-o", str(written)], capture_output=True, cwd=REPO)
+    piped = subprocess.run([*KB_MAIN, *args], capture_output=True, cwd=REPO)
+    assert piped.returncode == wrote.returncode == 0
+    triples = piped.stdout.count(b"\n")
+    assert piped.stdout == written.read_bytes() and triples > 900
+    assert wrote.stderr == f"wrote {triples} triples to {written}\n".encode()
+    failing = subprocess.run(
+        [*KB_MAIN, "--root", str(MINI), "validate", str(BAD), "--format", "json"],
+        capture_output=True,
+        cwd=REPO,
+    )
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["counts"]["Violation"] == 2
