@@ -424,6 +424,7 @@ def push(
     from kb.namespaces import DEFAULT_GRAPH
     from kb.published import published_store
     from kb.remote import check_url, push, resolve_auth
+    from kb.store import release
 
     credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
     published = published_store(_layout(ctx), data_files or None)
@@ -433,6 +434,7 @@ def push(
         format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()
     )
     triples = len(published)
+    release(published)
     del published  # freed now, not while the server's answer to the read-back is held
     with _progress(ctx, len(data)) as progress:
         result = push(

@@ -1,4 +1,4 @@
-"""Deterministic serialisation of a store (same bytes on every run) and atomic writes.
+"""Deterministic serialisation of a graph (same bytes on every run) and atomic writes.
 
 Order: the graph is written as N-Triples (dumped from a pyoxigraph store, or parsed
 straight from the files when nothing needs a store), blank nodes are given canonical

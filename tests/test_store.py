@@ -104,3 +104,23 @@ def test_large_ntriples_in_pieces_with_progress(tmp_path) -> None:  # type: igno
     with pytest.raises(InputError) as caught:
         load_files([bad], progress=lambda d, t: None)
     assert str(caught.value).startswith(f"{bad}:{count + 1}: ")
+
+
+def test_stores_kept_until_exit_and_released(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the kb command asks, every store loaded is kept (its teardown is skipped at
+    exit); a released one is no longer kept, so dropping it frees it. Nothing is kept
+    before anyone asks."""
+    import kb.store
+
+    path = tmp_path / "a.ttl"
+    path.write_text("<http://s> <http://p> <http://o> .\n")
+    monkeypatch.setattr(kb.store, "_retained", None)
+    kb.store.load_files([path])
+    assert kb.store.retained() == 0
+    kb.store.retain_until_exit()
+    first, second = kb.store.load_files([path]), kb.store.load_files([path])
+    assert kb.store.retained() == 2
+    kb.store.release(first)
+    assert kb.store.retained() == 1 and kb.store._retained == [second]
