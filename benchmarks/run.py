@@ -493,18 +493,27 @@ def machine() -> dict[str, object]:
     }
 
 
-#: A fixed piece of pure-Python work, timed now and then to show how fast the host was.
-SPEED_PROBE = "import time; t = time.perf_counter(); sum(range(20_000_000)); " + (
-    "print(time.perf_counter() - t)"
-)
+#: Two fixed pieces of work, timed now and then to show how fast the host was: pure
+#: computation, then allocation (3M small objects and 0.5 GB of fresh pages, the kind of
+#: work that dominates loading a store).
+SPEED_PROBE = """
+import time
+started = time.perf_counter()
+sum(range(20_000_000))
+computed = time.perf_counter()
+strings = [str(i) for i in range(3_000_000)]
+pages = bytearray(500_000_000)
+pages[::4096] = bytes(len(pages[::4096]))
+print(computed - started, time.perf_counter() - computed)
+"""
 
 
 def host_speed(when: str) -> dict[str, object]:
     """Seconds the SPEED_PROBE took in a fresh process: a virtual machine's speed drifts
     with its neighbours' load, which the load average does not show."""
     sample = measure([PY, "-c", SPEED_PROBE], 60)
-    seconds = float(sample.stdout) if sample.code == 0 else None
-    return {"when": when, "at": time.strftime("%H:%M:%S"), "seconds": seconds}
+    compute, allocate = map(float, sample.stdout.split()) if sample.code == 0 else (None, None)
+    return {"when": when, "at": time.strftime("%H:%M:%S"), "seconds": compute, "alloc": allocate}
 
 
 def run(

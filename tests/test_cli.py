@@ -190,6 +190,38 @@ def test_help_imports_no_rdf_library() -> None:
     assert out.stdout.strip().endswith("[]"), out.stdout + out.stderr
 
 
+HELP_TXT = REPO / "kb" / "help.txt"
+RENDER_HELP = (
+    "from click.testing import CliRunner; from kb.cli import cli; "
+    "print(CliRunner().invoke(cli, ['--help']).output, end='')"
+)
+
+
+def test_prerendered_help_is_clicks_help() -> None:
+    """kb/help.txt, what `kb --help` prints without importing click, is click's help."""
+    rendered = CliRunner().invoke(cli, ["--help"]).output
+    message = f'kb/help.txt drifted: python -c "{RENDER_HELP}" > kb/help.txt'
+    assert HELP_TXT.read_text() == rendered, message
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_entry_point_answers_help_without_click(flag: str) -> None:
+    code = f"import sys; sys.argv = ['kb', {flag!r}]; import kb.entry; kb.entry.main()\n"
+    code += "print(sorted(m for m in ('click', 'kb.cli') if m in sys.modules), file=sys.stderr)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert (out.returncode, out.stderr) == (0, "[]\n")
+    assert out.stdout == HELP_TXT.read_text()
+
+
+def test_entry_point_hands_everything_else_to_click() -> None:
+    code = "import sys; sys.argv = ['kb', '--root', sys.argv[1], 'query', '--list']\n"
+    code += "import kb.entry; kb.entry.main()"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(MINI)], capture_output=True, text=True, cwd=REPO
+    )
+    assert out.returncode == 0 and out.stdout == kb("query", "--list").stdout
+
+
 def test_readme_cli_reference_is_current() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cogapp", "--check", "README.md"],
