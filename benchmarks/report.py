@@ -91,6 +91,11 @@ TOOLS = (
 )
 
 
+def _slowness(row: Row) -> float:
+    """Seconds, with a run that did not finish slowest of all."""
+    return float("inf") if row["seconds"] is None else row["seconds"]
+
+
 def summary(rows: list[Row]) -> list[str]:
     """One line per (operation, size): every tool's time side by side, and kb's target.
     Catalogue queries are summarised by their slowest query."""
@@ -106,7 +111,7 @@ def summary(rows: list[Row]) -> list[str]:
                 op = name
         key = (op, row["triples"])
         old = cells[key].get(row["tool"])
-        if old is None or (old["seconds"] or 0) < (row["seconds"] or float("inf")):
+        if old is None or _slowness(old) < _slowness(row):
             cells[key][row["tool"]] = row
     tools = [t for t in TOOLS if any(t in c for c in cells.values())]
     out = [
