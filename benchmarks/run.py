@@ -366,7 +366,7 @@ class SizeRun:
     ) -> Measurement:
         finished = [d[name] for d in done if d[name]["seconds"] is not None]
         operation = f"after load {name}"
-        if not finished:
+        if len(finished) < len(done):  # stopped in one run at least: no median of the rest
             m = Measurement(operation, tool, self.n, None, None, len(done), limit)
             print(f"  {operation:32} {tool:12} did not finish (> {limit:g} s)", flush=True)
             return m
