@@ -37,7 +37,12 @@ HOOK = textwrap.dedent(
     '''
     """Test hook: the first write to kb's temporary export file stops halfway."""
     import os
+    import signal
     import time
+
+    # Ctrl-C as on a terminal, even when the tests run in a background job (whose
+    # children start with SIGINT ignored, and Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     _real_fdopen = os.fdopen
 
