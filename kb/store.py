@@ -188,10 +188,16 @@ def _load_in_pieces(
 
 
 @contextlib.contextmanager
-def _parse_errors(path: Path, data: bytes, name: str) -> Iterator[None]:
-    """Within the block, a parser's failure on ``path`` becomes a one-line InputError."""
+def _parsing(path: str | Path) -> Iterator[tuple[bytes, Path, str]]:
+    """Read ``path`` once: (its bytes, its Path, its RdfFormat name). Within the block, a
+    parser's failure on it becomes a one-line InputError."""
+    # UTF-8 is checked by the parser as it goes; the decode (0.4 s a million triples) is
+    # only run on a syntax error, for its clearer message.
+    data = read_rdf_bytes(path, check_utf8=False)
+    path = Path(path)
+    name = format_name(path)
     try:
-        yield
+        yield data, path, name
     except SyntaxError as exc:
         _check_utf8(path, data)
         raise wrong_format(path, data, name) or syntax_error(path, exc) from None
@@ -204,13 +210,8 @@ def load_file(store: pyoxigraph.Store, path: str | Path, progress: Progress | No
     hears how far a large N-Triples file has got."""
     import pyoxigraph
 
-    # UTF-8 is checked by the parser as it goes; the decode (0.4 s a million triples) is
-    # only run on a syntax error, for its clearer message.
-    data = read_rdf_bytes(path, check_utf8=False)
-    path = Path(path)
-    name = format_name(path)
-    fmt = getattr(pyoxigraph.RdfFormat, name)
-    with _parse_errors(path, data, name):
+    with _parsing(path) as (data, path, name):
+        fmt = getattr(pyoxigraph.RdfFormat, name)
         if name in QUAD_FORMATS:
             quads = pyoxigraph.parse(data, format=fmt, base_iri=_base_iri(path))
             store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
@@ -228,11 +229,8 @@ def file_ntriples(path: str | Path) -> bytes:
     exactly as written (a store canonicalises some, oxigraph#1413)."""
     import pyoxigraph
 
-    data = read_rdf_bytes(path, check_utf8=False)
-    path = Path(path)
-    name = format_name(path)
-    fmt = getattr(pyoxigraph.RdfFormat, name)
-    with _parse_errors(path, data, name):
+    with _parsing(path) as (data, path, name):
+        fmt = getattr(pyoxigraph.RdfFormat, name)
         quads = pyoxigraph.parse(
             data, format=fmt, base_iri=_base_iri(path), rename_blank_nodes=True
         )
