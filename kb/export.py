@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.canonical import Unsupported, relabel
 from kb.errors import InputError
 from kb.namespaces import PREFIXES
 
@@ -49,9 +50,16 @@ def sorted_ntriples(store: pyoxigraph.Store) -> bytes:
 def sorted_unique(nt: bytes) -> bytes:
     """N-Triples ``nt`` with blank nodes canonically labelled and its lines sorted, each
     triple once."""
-    if b"_:" in nt:
-        nt = _canonical_blank_nodes(nt)
-    lines = nt.splitlines(keepends=True)
+    if b"_:" not in nt:
+        return _sorted_once(nt.splitlines(keepends=True))
+    lines = list(dict.fromkeys(nt.splitlines()))  # first-appearance order kept for ties
+    try:
+        return _sorted_once([line + b"\n" for line in relabel(lines)])
+    except Unsupported:
+        return _sorted_once(_rdfc_blank_nodes(nt).splitlines(keepends=True))
+
+
+def _sorted_once(lines: list[bytes]) -> bytes:
     lines.sort()
     return b"".join(_adjacent_once(lines))
 
@@ -85,7 +93,9 @@ def graph_ntriples(
     return sorted_ntriples(build_store(layout, data_files, inference, with_ontology))
 
 
-def _canonical_blank_nodes(nt: bytes) -> bytes:
+def _rdfc_blank_nodes(nt: bytes) -> bytes:
+    """pyoxigraph's RDFC-1.0 (exponential in the worst case): only for blank nodes inside
+    RDF 1.2 triple terms, which ``kb.canonical`` does not read."""
     import pyoxigraph
 
     dataset = pyoxigraph.Dataset(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
