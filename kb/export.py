@@ -9,7 +9,9 @@ serialised from that sorted stream, so Turtle groups triples by subject, subject
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -141,8 +143,81 @@ def serialize_sorted(nt: bytes, fmt: str = "turtle") -> bytes:
     if fmt in ("turtle", "trig"):
         body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=PREFIXES)
         return _prefix_header(PREFIXES) + b"\n" + _strip_prefix_lines(body, len(PREFIXES))
+    if fmt == "xml":
+        return _rdf_xml(triples, nt)
     prefixes = PREFIXES if fmt in PREFIXED_FORMATS else None
     return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+#: what pyoxigraph writes for an IRI it cannot split into namespace + XML name
+_NO_QNAME = rb'<oxprefix: xmlns:oxprefix="([^"]*)"'
+#: a node element so named (a type with no XML name): rdf:Description + rdf:type instead
+_TYPED_NODE = re.compile(rb'^\t<oxprefix: xmlns:oxprefix="([^"]*)" ([^>]*)>$', re.MULTILINE)
+_TYPED_NODE_END = re.compile(rb"^\t</oxprefix:>$", re.MULTILINE)
+#: characters XML 1.0 cannot carry, not even as a character reference
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: RDF/XML's own syntax names, which it cannot use as a property
+_RESERVED = {
+    f"<{RDF}{name}>".encode()
+    for name in (
+        *("RDF", "ID", "about", "parseType", "resource", "nodeID", "datatype", "li"),
+        *("Description", "aboutEach", "aboutEachPrefix", "bagID"),
+    )
+}
+_XML_ADVICE = "choose --format turtle, nt or jsonld"
+
+
+def _rdf_xml(triples: Iterable[pyoxigraph.Triple], nt: bytes) -> bytes:
+    """RDF/XML that an XML 1.0 parser reads back as the same graph, or InputError naming
+    the term that RDF/XML cannot hold."""
+    import pyoxigraph
+
+    try:
+        data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    except OSError:  # a property named by RDF/XML's own syntax (rdf:li, rdf:about, ...)
+        reserved = sorted(_predicates(nt) & _RESERVED)
+        if not reserved:
+            raise
+        name = reserved[0].decode()
+        raise InputError(
+            f"RDF/XML cannot hold the predicate {name} (a name of its own syntax); {_XML_ADVICE}"
+        ) from None
+    if b"<oxprefix:" in data:
+        data = _TYPED_NODE.sub(rb'\t<rdf:Description \2>\n\t\t<rdf:type rdf:resource="\1"/>', data)
+        data = _TYPED_NODE_END.sub(b"\t</rdf:Description>", data)
+        unnamed = re.search(_NO_QNAME, data)
+        if unnamed:
+            iri = html.unescape(unnamed.group(1).decode())
+            raise InputError(
+                f"RDF/XML cannot hold the predicate <{iri}> (it does not end in an XML name,"
+                f" as ex:p1 does); {_XML_ADVICE}"
+            )
+    if _NOT_XML_UTF8.search(data):
+        raise InputError(f"RDF/XML cannot hold {_first_non_xml_literal(nt)}; {_XML_ADVICE}")
+    # a raw carriage return would be read back as a line feed (XML end-of-line handling)
+    return data.replace(b"\r", b"&#13;")
+
+
+def _predicates(nt: bytes) -> set[bytes]:
+    return {line.split(b" ", 2)[1] for line in nt.splitlines()}
+
+
+def _first_non_xml_literal(nt: bytes) -> str:
+    """Names the first literal of ``nt`` holding a character XML 1.0 cannot carry."""
+    import pyoxigraph
+
+    for triple in pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES):
+        found = _NOT_XML.search(getattr(triple.object, "value", ""))
+        if isinstance(triple.object, pyoxigraph.Literal) and found:
+            shown = str(triple.object)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return (
+                f"the literal {shown} (object of {triple.subject} {triple.predicate}): "
+                f"XML 1.0 does not allow U+{ord(found.group()):04X}"
+            )
+    return "a character that XML 1.0 does not allow"
 
 
 class Terminated(BaseException):
