@@ -149,11 +149,14 @@ def serialize_sorted(nt: bytes, fmt: str = "turtle") -> bytes:
     return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
 
 
-#: what pyoxigraph writes for an IRI it cannot split into namespace + XML name
-_NO_QNAME = rb'<oxprefix: xmlns:oxprefix="([^"]*)"'
+# pyoxigraph writes an IRI it cannot split into namespace + XML name as a name with an
+# empty local part: ``oxprefix:`` (with ``xmlns:oxprefix="IRI"``), or ``P:`` where P is a
+# declared prefix whose namespace is the whole IRI; neither is XML.
+_EMPTY_LOCAL = rb'<([A-Za-z_][\w.-]*):(?: xmlns:oxprefix="([^"]*)")?'
 #: a node element so named (a type with no XML name): rdf:Description + rdf:type instead
-_TYPED_NODE = re.compile(rb'^\t<oxprefix: xmlns:oxprefix="([^"]*)" ([^>]*)>$', re.MULTILINE)
-_TYPED_NODE_END = re.compile(rb"^\t</oxprefix:>$", re.MULTILINE)
+_TYPED_NODE = re.compile(rb"^\t" + _EMPTY_LOCAL + rb" ([^>]*?)(/?)>$", re.MULTILINE)
+_TYPED_NODE_END = re.compile(rb"^\t</[A-Za-z_][\w.-]*:>$", re.MULTILINE)
+_PROPERTY = re.compile(rb"^\t\t" + _EMPTY_LOCAL + rb"[ />]", re.MULTILINE)
 #: characters XML 1.0 cannot carry, not even as a character reference
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
@@ -184,12 +187,12 @@ def _rdf_xml(triples: Iterable[pyoxigraph.Triple], nt: bytes) -> bytes:
         raise InputError(
             f"RDF/XML cannot hold the predicate {name} (a name of its own syntax); {_XML_ADVICE}"
         ) from None
-    if b"<oxprefix:" in data:
-        data = _TYPED_NODE.sub(rb'\t<rdf:Description \2>\n\t\t<rdf:type rdf:resource="\1"/>', data)
+    if re.search(rb":[ />]", data):
+        data = _TYPED_NODE.sub(_described, data)
         data = _TYPED_NODE_END.sub(b"\t</rdf:Description>", data)
-        unnamed = re.search(_NO_QNAME, data)
+        unnamed = _PROPERTY.search(data)
         if unnamed:
-            iri = html.unescape(unnamed.group(1).decode())
+            iri = html.unescape(_unnamed_iri(unnamed).decode())
             raise InputError(
                 f"RDF/XML cannot hold the predicate <{iri}> (it does not end in an XML name,"
                 f" as ex:p1 does); {_XML_ADVICE}"
@@ -198,6 +201,20 @@ def _rdf_xml(triples: Iterable[pyoxigraph.Triple], nt: bytes) -> bytes:
         raise InputError(f"RDF/XML cannot hold {_first_non_xml_literal(nt)}; {_XML_ADVICE}")
     # a raw carriage return would be read back as a line feed (XML end-of-line handling)
     return data.replace(b"\r", b"&#13;")
+
+
+def _unnamed_iri(match: re.Match[bytes]) -> bytes:
+    """The IRI behind a name with an empty local part (see ``_EMPTY_LOCAL``)."""
+    if match.group(2) is not None:
+        return match.group(2)
+    return html.escape(PREFIXES[match.group(1).decode()]).encode()
+
+
+def _described(match: re.Match[bytes]) -> bytes:
+    """A typed node element with no XML name, as rdf:Description with its rdf:type."""
+    iri, attributes, empty = _unnamed_iri(match), match.group(3), match.group(4)
+    head = b'\t<rdf:Description %s>\n\t\t<rdf:type rdf:resource="%s"/>' % (attributes, iri)
+    return head + b"\n\t</rdf:Description>" if empty else head
 
 
 def _predicates(nt: bytes) -> set[bytes]:
