@@ -2,8 +2,11 @@
 
 Order: the graph is written as N-Triples (dumped from a pyoxigraph store, or parsed
 straight from the files when nothing needs a store), blank nodes are given canonical
-(RDFC-1.0) labels, and the lines are sorted bytewise, each triple once; every other format is
-serialised from that sorted stream, so Turtle groups triples by subject, subjects sorted.
+labels (``kb.canonical``: RDFC-1.0's where that is cheap, colour refinement where it is
+not, so the cost stays near-linear whatever their shape), and the lines are sorted
+bytewise, each triple once; every other format is serialised from that sorted stream, so
+Turtle groups triples by subject, subjects sorted. RDF/XML that XML 1.0 cannot carry is
+refused (InputError) before anything is written.
 """
 
 from __future__ import annotations
