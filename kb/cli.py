@@ -8,6 +8,7 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -18,7 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from kb import PASSWORD_ENV, __version__
-from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
@@ -50,28 +51,34 @@ class KBGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; SIGINT and SIGTERM end it as one line (click itself would print
-        a blank line before its Abort, and Terminated would show a traceback). A reader of
-        stdout that went away (``kb ... | head``) ends it silently with 141, as SIGPIPE
-        would (click would exit 1, which here means "the data falls short")."""
-        from kb.export import Terminated
+        """Run the command; SIGINT, SIGTERM and SIGHUP end it as one line (click itself
+        would print a blank line before its Abort, and Terminated would show a traceback).
+        A reader of stdout that went away (``kb ... | head``) ends it silently with 141, as
+        SIGPIPE would (click would exit 1, which here means "the data falls short")."""
+        from kb.interrupts import Terminated
 
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise KBError("kb: interrupted", 130) from None
-        except Terminated:
-            raise KBError("kb: terminated", 128 + signal.SIGTERM) from None
+        except Terminated as exc:
+            what = "hung up" if exc.signum == signal.SIGHUP else "terminated"
+            raise KBError(f"kb: {what}", 128 + exc.signum) from None
         except BrokenPipeError:
-            _drop_stdout()
+            _drop_stream(sys.stdout)
             raise click.exceptions.Exit(128 + signal.SIGPIPE) from None
 
 
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush of what is left
-    for a reader that is gone does not fail at exit."""
+def _drop_stream(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so that the interpreter's last
+    flush of what is left for a reader that is gone (or a disk that is full) does not
+    fail at exit."""
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)
 
 
@@ -85,8 +92,19 @@ def _first_command(argv: list[str]) -> int:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(" ".join(message.split()), err=True)
+    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``."""
+    _echo_err(" ".join(message.split()))
     sys.exit(code)
+
+
+def _echo_err(message: str) -> None:
+    """A line on stderr; a closed or full stderr loses it but changes no exit code."""
+    try:
+        click.echo(message, err=True)
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        _drop_stream(sys.stderr)
 
 
 def _layout(ctx: click.Context) -> Any:
@@ -97,14 +115,55 @@ def _layout(ctx: click.Context) -> Any:
 
 def _note(ctx: click.Context, message: str) -> None:
     if not ctx.obj["quiet"]:
-        click.echo(message, err=True)
+        _echo_err(message)
 
 
 def _write(data: bytes | str) -> None:
-    sys.stdout.flush()  # text already echoed must come first
-    stream = sys.stdout.buffer
-    stream.write(data.encode() if isinstance(data, str) else data)
-    stream.flush()
+    """Results to stdout. A reader that went away raises BrokenPipeError (exit 141,
+    silently); stdout closed (``>&-``) or failing (a full disk) is one line, exit 2: the
+    results are lost, and unlike ``| head`` nobody chose to stop reading them."""
+    if sys.stdout is None:
+        raise OutputError("kb: cannot write the results: stdout is closed")
+    try:
+        sys.stdout.flush()  # text already echoed must come first
+        stream = sys.stdout.buffer
+        stream.write(data.encode() if isinstance(data, str) else data)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stream(sys.stdout)
+        raise OutputError(f"kb: cannot write the results: {exc.strerror or exc}") from None
+
+
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number from 0 (``allow_zero``: no limit) to a
+    week; ``nan``, ``inf``, negative or larger numbers are a usage error (exit 2)."""
+
+    name = "seconds"
+    MAXIMUM = 7 * 24 * 3600.0
+
+    def __init__(self, allow_zero: bool = True) -> None:
+        self.allow_zero = allow_zero
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        low = "0 or more" if self.allow_zero else "more than 0"
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not self.allow_zero):
+            self.fail(f"{value!r}: give a number of seconds, {low}", param, ctx)
+        if seconds > self.MAXIMUM:
+            self.fail(f"{value!r}: at most {self.MAXIMUM:g} seconds (a week)", param, ctx)
+        return seconds
+
+
+#: --timeout of every command (push: 0 is not allowed, a request always has a limit).
+TIMEOUT = Seconds()
+PUSH_TIMEOUT = Seconds(allow_zero=False)
 
 
 @click.group(
@@ -280,7 +339,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses (network access).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=60.0,
     show_default=True,
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
@@ -338,7 +397,7 @@ def query(
 @cli.command()
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=30.0,
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
@@ -397,7 +456,7 @@ def _catalogue_text(layout: Any) -> str:
 @_auth_options
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=PUSH_TIMEOUT,
     default=30.0,
     show_default=True,
     help="Seconds allowed for each request (exit 3 past it).",
@@ -539,7 +598,8 @@ def export(
     output: Path | None,
 ) -> None:
     """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
-    from kb.export import graph_ntriples, serialize_sorted, write_atomic
+    from kb.export import graph_ntriples, serialize_sorted
+    from kb.files import write_atomic
 
     nt = graph_ntriples(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
     data = serialize_sorted(nt, fmt)
@@ -616,10 +676,14 @@ def _exit_now(code: object) -> NoReturn:
         print(code, file=sys.stderr)
         code = 1
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         code = 128 + signal.SIGPIPE
-    sys.stderr.flush()
+    except OSError:
+        pass  # (already reported by _write)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
     os._exit(code)
 
 

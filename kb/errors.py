@@ -1,8 +1,9 @@
 """The error kinds a user can cause, each with its exit code and a one-line message.
 
 Exit codes (the same for every command): 0 success; 1 the data or answers fall short;
-2 usage or input error; 3 a server or a time limit failed. Ended by a signal (or as if):
-128 + its number (130 Ctrl-C, 143 SIGTERM, 141 a reader of stdout that went away).
+2 usage or input error (also: results that cannot be written, stdout closed or full);
+3 a server or a time limit failed. Ended by a signal (or as if): 128 + its number (130
+Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 a reader of stdout that went away, silently).
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ class InputError(KBError):
         """Build the ``FILE:LINE: message`` form (``FILE: message`` when no line is known)."""
         where = f"{path}:{line}" if line else f"{path}"
         return cls(f"{where}: {message}")
+
+
+class OutputError(KBError):
+    """The results cannot be written: stdout closed or failing, an ``-o`` target that
+    cannot take them (exit 2, as a full disk on ``-o`` always was)."""
+
+    exit_code = EXIT_USAGE
 
 
 class UsageError(KBError):
