@@ -167,7 +167,8 @@ def write_atomic(path: str | Path, chunks: bytes | Iterable[bytes]) -> None:
     if existing is not None and stat.S_ISCHR(existing.st_mode):
         _write_device(path, chunks)
     elif existing is not None and not stat.S_ISREG(existing.st_mode):
-        raise InputError.at(path, None, f"{_kind(existing.st_mode)}, which cannot be written atomically; refused")
+        kind = _kind(existing.st_mode)
+        raise InputError.at(path, None, f"{kind}, which cannot be written atomically; refused")
     else:
         _replace(path, Path(os.path.realpath(path)), existing, chunks)
 

@@ -4,6 +4,7 @@ optionally in a worker process under a time limit, and serialise its results."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
     from kb.store import refuse_url
 
     refuse_url(query)
-    if query.endswith(".rq") or ("/" in query and Path(query).is_file()):
+    if query.endswith(".rq") or ("/" in query and os.path.lexists(query)):
         entry = parse_query_file(Path(query))
         return entry.text, entry
     if _INLINE.search(query):
