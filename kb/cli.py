@@ -19,14 +19,45 @@ from typing import Any, NoReturn
 import click
 
 from kb import PASSWORD_ENV, __version__
-from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError
+from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
 
 
+class KBCommand(click.Command):
+    """A command that refuses text options and arguments that are not UTF-8 (bytes the
+    shell passed through undecoded) before running: one line, exit 2. File names may be
+    any bytes and are left alone."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        for param in self.params:
+            if isinstance(param.type, click.Path) or param.name is None:
+                continue
+            values = ctx.params.get(param.name)
+            for value in values if isinstance(values, tuple) else (values,):
+                if isinstance(value, str) and not _is_file_name(param, value):
+                    _require_utf8(ctx, param, value)
+        return super().invoke(ctx)
+
+
+def _is_file_name(param: click.Parameter, value: str) -> bool:
+    """QUERY may be a .rq file, whose name may be any bytes."""
+    return param.name == "query" and os.path.lexists(value)
+
+
+def _require_utf8(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    undecoded = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+    if undecoded is not None:
+        name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        byte = ord(undecoded) - 0xDC00
+        raise UsageError(f"kb {ctx.info_name}: {name}: not UTF-8 (byte 0x{byte:02x})")
+
+
 class KBGroup(click.Group):
     """A click group whose errors are one line on stderr with the documented exit code."""
+
+    command_class = KBCommand
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
@@ -67,6 +98,10 @@ class KBGroup(click.Group):
         except BrokenPipeError:
             _drop_stream(sys.stdout)
             raise click.exceptions.Exit(128 + signal.SIGPIPE) from None
+        except MemoryError as exc:
+            from kb.errors import term_too_long
+
+            raise term_too_long(exc) or exc from None
 
 
 def _drop_stream(stream: Any) -> None:
@@ -361,8 +396,6 @@ def query(
 
     QUERY is a catalogue name (see --list), a .rq file, or inline SPARQL.
     """
-    from kb.errors import UsageError
-
     layout = _layout(ctx)
     if list_:
         _write(_catalogue_text(layout))

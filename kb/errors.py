@@ -84,3 +84,16 @@ class DataShortfall(KBError):
     """The data or the answers fall short: violations, catalogue differences (exit 1)."""
 
     exit_code = EXIT_SHORTFALL
+
+
+#: pyoxigraph's parsers refuse a single term (literal or IRI) longer than this.
+PARSER_TERM_LIMIT = 16 * 1024 * 1024
+
+
+def term_too_long(exc: MemoryError, where: str = "kb") -> InputError | None:
+    """The InputError for pyoxigraph's refusal of a term past its buffer limit (a
+    MemoryError saying so), else None: a real lack of memory stays what it is."""
+    if "buffer maximal size" not in str(exc):
+        return None
+    limit = PARSER_TERM_LIMIT // (1024 * 1024)
+    return InputError(f"{where}: a literal or IRI longer than {limit} MiB (the RDF parser's limit)")

@@ -48,8 +48,10 @@ def signals_raise() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def default_signals() -> None:
-    """Give SIGTERM and SIGHUP their default action again (in a forked worker, whose
-    parent ends it with SIGTERM and must not find it raising instead)."""
+def worker_signals() -> None:
+    """In a forked worker: SIGTERM and SIGHUP end it at once (its parent ends it with
+    SIGTERM; it must die, not raise), and Ctrl-C is left to the parent, which ends it
+    (the worker would print a traceback of its own)."""
     for signum in ENDING_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -3,6 +3,7 @@ optionally in a worker process under a time limit, and serialise its results."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
-from kb.errors import InputError, TimeLimitError
+from kb.errors import InputError, TimeLimitError, term_too_long
+from kb.interrupts import signals_raise, worker_signals
 from kb.resources import Layout
 
 if TYPE_CHECKING:
@@ -165,31 +167,68 @@ def run_with_time_limit(
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_worker, args=(store, prepared, fmt, sender))
-    worker.start()
-    sender.close()
+    # From before the fork: a SIGTERM or SIGHUP (timeout, kill, systemd, a closed
+    # terminal) raises instead of ending us at once, and the worker is ended with us.
+    with signals_raise():
+        try:
+            worker.start()
+            sender.close()
+            return _result(receiver, prepared, timeout)
+        finally:
+            if worker.pid is not None:
+                if worker.is_alive():
+                    worker.terminate()
+                worker.join()
+            receiver.close()
+
+
+def _result(receiver: Any, prepared: PreparedQuery, timeout: float) -> QueryResult:
+    """The worker's answer within ``timeout`` seconds (its error raised here)."""
     try:
         if not receiver.poll(timeout):
             raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
         ok, value = receiver.recv()
     except EOFError:
         raise InputError(f"{prepared.source}: the query worker died") from None
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        receiver.close()
     if not ok:
         raise value
     return value
 
 
 def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any) -> None:
+    worker_signals()
+    _die_with_parent()
     try:
         sender.send((True, execute(store, prepared, fmt)))
     except Exception as exc:  # sent back and re-raised in the parent
-        sender.send((False, exc if isinstance(exc, InputError) else InputError(str(exc))))
+        sender.send((False, _as_input_error(exc, prepared.source)))
     finally:
         sender.close()
+
+
+def _die_with_parent() -> None:
+    """Have the kernel end this worker when its parent dies, however it dies (even by
+    SIGKILL, which leaves the parent no time to end it); Linux only, else nothing."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the request: nobody waits for us
+        os._exit(1)
+
+
+#: prctl(2) option: the signal this process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _as_input_error(exc: Exception, source: str) -> InputError:
+    if isinstance(exc, InputError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return term_too_long(exc, source) or InputError(f"{source}: out of memory")
+    return InputError(f"{source}: {exc}")
 
 
 def run_query(

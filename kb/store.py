@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.errors import InputError
+from kb.errors import InputError, term_too_long
 from kb.files import UTF8_BOM, read_regular
 
 if TYPE_CHECKING:
@@ -189,6 +189,8 @@ def _parsing(path: str | Path) -> Iterator[tuple[bytes, Path, str]]:
         raise wrong_format(path, data, name) or syntax_error(path, exc) from None
     except (ValueError, OSError) as exc:
         raise InputError.at(path, None, str(exc)) from None
+    except MemoryError as exc:
+        raise term_too_long(exc, str(path)) or exc from None
 
 
 def load_file(store: pyoxigraph.Store, path: str | Path, progress: Progress | None = None) -> None:
