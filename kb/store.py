@@ -98,8 +98,8 @@ def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:
     dropped, as Jena does."""
     refuse_url(path)
     path = Path(path)
-    fmt = format_name(path)
     data = read_regular(path)
+    fmt = format_name(path)
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     _check_text(path, data, fmt, check_utf8)
