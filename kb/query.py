@@ -1,5 +1,7 @@
-"""Run one SPARQL query on the published graph (pyoxigraph), with safe VALUES bindings,
-optionally in a worker process under a time limit, and serialise its results."""
+"""Prepare one SPARQL query (resolve QUERY, check it, add safe VALUES bindings) and run it
+on the published graph (pyoxigraph), optionally in a worker process under a time limit;
+results come back as one ``QueryResult`` whichever engine ran them (``Local`` here,
+``kb.remote.Remote`` on a server)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
@@ -50,7 +52,8 @@ class QueryResult:
 
 
 def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
-    """QUERY as given: a catalogue name, a ``.rq`` file, or inline SPARQL."""
+    """QUERY as given: a catalogue name or a ``.rq`` file (its text and entry), or inline
+    SPARQL (the text itself and None)."""
     from kb.store import refuse_url
 
     refuse_url(query)
@@ -82,6 +85,40 @@ def prepare(
     return PreparedQuery(sparql_text.add_values(text, terms), form, source)
 
 
+def prepare_named(
+    layout: Layout, query: str, bindings: Sequence[str] = (), allow_service: bool = False
+) -> PreparedQuery:
+    """QUERY as the user names it (catalogue name, ``.rq`` file or inline SPARQL),
+    resolved, checked and bound once, for any engine; its defaults and name come from
+    its catalogue entry, an inline query is called ``query`` in messages."""
+    text, entry = resolve(layout, query)
+    if entry is None:
+        return prepare(text, bindings, None, allow_service, "query")
+    return prepare(text, bindings, entry.params, allow_service, entry.name)
+
+
+class Engine(Protocol):
+    """Where a prepared query runs: ``Local`` (the published graph) or
+    ``kb.remote.Remote`` (a SPARQL endpoint); both give the same ``QueryResult``."""
+
+    def run(self, prepared: PreparedQuery, fmt: str | None = None) -> QueryResult:
+        """Run ``prepared``; rows for ``table``, else serialised bytes in ``fmt``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Local:
+    """The published graph (or any store) as a query engine, with an optional time limit
+    (a worker process ended when the time is up)."""
+
+    store: pyoxigraph.Store
+    timeout: float | None = None
+
+    def run(self, prepared: PreparedQuery, fmt: str | None = None) -> QueryResult:
+        """Run ``prepared`` on the store, within the time limit if there is one."""
+        return run_with_time_limit(self.store, prepared, fmt, self.timeout)
+
+
 def default_format(form: str) -> str:
     """``table`` for SELECT/ASK, ``turtle`` for CONSTRUCT/DESCRIBE."""
     return "table" if form in ("SELECT", "ASK") else "turtle"
@@ -107,7 +144,7 @@ def execute(
         raise _syntax_error(prepared, str(exc.msg or exc)) from None
     except OSError as exc:
         raise InputError(f"{prepared.source}: {exc}") from None
-    return _collect(answer, prepared.form, fmt)
+    return collect(answer, prepared.form, fmt)
 
 
 def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:
@@ -121,7 +158,9 @@ def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:
     return InputError(f"{prepared.source}: SPARQL syntax error: {message}")
 
 
-def _collect(answer: Any, form: str, fmt: str) -> QueryResult:
+def collect(answer: Any, form: str, fmt: str) -> QueryResult:
+    """A pyoxigraph answer (solutions, boolean or triples, from a store or parsed from a
+    server) as a ``QueryResult`` in ``fmt``."""
     import pyoxigraph
 
     if form in ("CONSTRUCT", "DESCRIBE"):
@@ -204,10 +243,7 @@ def run_query(
     """Resolve QUERY, bind values, run it on the published graph (or ``store``)."""
     from kb.published import published_store
 
-    text, entry = resolve(layout, query)
-    source = entry.name if entry else ("query" if text is query else query)
-    defaults = entry.params if entry else None
-    prepared = prepare(text, bindings, defaults, allow_service, source)
+    prepared = prepare_named(layout, query, bindings, allow_service)
     if store is None:
         store = published_store(layout, data_files)
-    return run_with_time_limit(store, prepared, fmt, timeout)
+    return Local(store, timeout).run(prepared, fmt)
