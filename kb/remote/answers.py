@@ -59,11 +59,23 @@ def parse_results(client: HttpClient, url: str, answer: Response) -> Any:
     if results_format is None:
         raise client.fail(url, f"answered Content-Type {media}, not SPARQL results")
     _refuse_entities(client, url, answer)
+    broken = _first_error(answer.body, results_format)
+    if broken:
+        raise client.fail(url, f"the body is not valid {media}: {broken}")
+    return pyoxigraph.parse_query_results(answer.body, format=results_format)
+
+
+def _first_error(body: bytes, results_format: pyoxigraph.QueryResultsFormat) -> str | None:
+    """The first line of the error that parsing all of ``body`` meets, or None. (Only the
+    message leaves this function: a pyoxigraph object kept alive by an exception's
+    traceback may be freed on another thread, which pyoxigraph refuses.)"""
+    import pyoxigraph
+
     try:
-        checked = pyoxigraph.parse_query_results(answer.body, format=results_format)
+        checked = pyoxigraph.parse_query_results(body, format=results_format)
         if isinstance(checked, pyoxigraph.QuerySolutions):
             for _solution in checked:
                 pass
-        return pyoxigraph.parse_query_results(answer.body, format=results_format)
     except (SyntaxError, ValueError, OSError) as exc:
-        raise client.fail(url, f"the body is not valid {media}: {_first_line(exc)}") from None
+        return _first_line(exc)
+    return None

@@ -106,14 +106,20 @@ class _Deadline:
 
     def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
         self.connection = connection
+        self.sock: socket.socket | None = None
         self.expired = False
         self._timer = threading.Timer(max(seconds, 0.0), self._cut)
         self._timer.daemon = True
         self._timer.start()
 
+    def hold(self, sock: socket.socket | None) -> None:
+        """Cut this socket when the time is up (the connection forgets its socket once
+        an answer that closes the connection is being read)."""
+        self.sock = sock
+
     def _cut(self) -> None:
         self.expired = True
-        sock = self.connection.sock
+        sock = self.sock or self.connection.sock  # while connecting: the socket so far
         if sock is not None:
             with contextlib.suppress(OSError):  # already closed: nothing left to cut
                 sock.shutdown(socket.SHUT_RDWR)
@@ -263,18 +269,20 @@ class HttpClient:
         connection = factory(parts.hostname or "", parts.port, timeout=remaining)
         all_headers = {"User-Agent": USER_AGENT, **headers, **self._auth_header(method, target)}
         watch = _Deadline(connection, remaining)
+        late = f"no complete answer within {self.timeout:g} s (timeout)"
         try:
+            connection.connect()
+            watch.hold(connection.sock)
             answer = self._exchange(connection, method, target, body, all_headers, progress)
-            data = self._read(answer, url)
+            data = self._read(answer, url) if method != "HEAD" else b""
         except (OSError, http.client.HTTPException) as exc:
-            if watch.expired or time.monotonic() >= deadline:
-                what = f"no complete answer within {self.timeout:g} s (timeout)"
-            else:
-                what = _network_failure(exc, self.timeout)
+            what = late if watch.expired else _network_failure(exc, self.timeout)
             raise self.fail(url, what) from None
         finally:
             watch.cancel()
             connection.close()
+        if watch.expired:  # a socket shut down mid-body reads as a body that ended
+            raise self.fail(url, late)
         fields = {k.lower(): v for k, v in answer.getheaders()}
         return Response(answer.status, answer.reason, fields, data)
 
@@ -311,6 +319,8 @@ class HttpClient:
             data += block
             if len(data) > limit:
                 raise self.fail(url, f"the answer grew past {_over(limit)}")
+        if announced.isdigit() and len(data) < int(announced) and answer.status not in (204, 304):
+            raise http.client.IncompleteRead(bytes(data[-16:]), int(announced) - len(data))
         return bytes(data)
 
 
