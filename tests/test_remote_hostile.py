@@ -144,8 +144,9 @@ class Hostile(BaseHTTPRequestHandler):
             "tohttps": f"https://{here}/ask",
             "toftp": "ftp://127.0.0.1/ask",
             "samepath": "/ask",
+            "loop": "/loop",
         }[kind]
-        status = 307 if kind == "samepath" and self.command == "POST" else 302
+        status = 307 if kind in ("samepath", "loop") and self.command == "POST" else 302
         self._answer(status, "text/plain", b"moved", Location=target)
 
     def _digest_then_redirect(self) -> None:
@@ -178,7 +179,7 @@ class Hostile(BaseHTTPRequestHandler):
         elif kind == "short":  # announces more than it sends, then closes
             self._head(200, RESULTS_JSON, {"Content-Length": "1000"})
             self.wfile.write(ASK_TRUE)
-        elif kind in ("toport", "tohttps", "toftp", "samepath"):
+        elif kind in ("toport", "tohttps", "toftp", "samepath", "loop"):
             self._redirect(kind)
         elif kind == "digest":
             self._digest_then_redirect()
@@ -194,7 +195,7 @@ def _serve(other: str = "") -> tuple[ThreadingHTTPServer, threading.Thread]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
     httpd.seen = Seen()  # type: ignore[attr-defined]
     httpd.other = other  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     return httpd, thread
 
@@ -303,6 +304,7 @@ def test_same_origin_redirect_is_followed(servers: Servers) -> None:
         ("POST", "/samepath"),
         ("POST", "/ask"),
     ]
+    assert "more than 5 redirects" in one_line(ask(f"{servers.url}/loop"), 3)
 
 
 # --- unbounded answers --------------------------------------------------------------------

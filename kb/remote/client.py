@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from kb import MAX_RESPONSE_MB
@@ -25,9 +25,7 @@ from kb.errors import ServerError
 from kb.remote.credentials import Auth
 from kb.remote.digest import basic_token, digest_challenge, digest_header
 from kb.remote.urls import display_url, request_target, same_origin
-
-#: Called with (bytes sent, bytes in total) while a body is uploaded.
-Progress = Callable[[int, int], None]
+from kb.store import Progress  # (bytes sent, bytes in total), as for a file being loaded
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_MB = MAX_RESPONSE_MB
@@ -99,6 +97,22 @@ def _blocks(data: bytes, progress: Progress | None) -> Iterator[bytes]:
             progress(min(start + BLOCK, total), total)
 
 
+@dataclass(frozen=True)
+class _Budget:
+    """The time a request was given (for messages) and the moment it runs out."""
+
+    seconds: float
+    ends: float
+
+    def remaining(self) -> float:
+        """Seconds left (zero or less: none)."""
+        return self.ends - time.monotonic()
+
+    def exceeded(self) -> str:
+        """What happened when the time ran out, in a few words."""
+        return f"no complete answer within {self.seconds:g} s (timeout)"
+
+
 class _Deadline:
     """Shuts a connection's socket down when the time is up, so that no read or write
     (a server that drips a byte every half second, or never reads an upload) outlives
@@ -168,12 +182,10 @@ class HttpClient:
         only to the same origin (a 301/302/303 only for GET and HEAD); any other redirect
         is a ServerError that names where it pointed."""
         seconds = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + seconds
+        budget = _Budget(seconds, time.monotonic() + seconds)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._authorised(
-                method, current, body, dict(headers or {}), progress, deadline
-            )
+            answer = self._authorised(method, current, body, dict(headers or {}), progress, budget)
             if answer.status not in REDIRECTS:
                 return answer
             current = self._redirect_target(method, current, answer)
@@ -221,20 +233,20 @@ class HttpClient:
         body: bytes | None,
         headers: dict[str, str],
         progress: Progress | None,
-        deadline: float,
+        budget: _Budget,
     ) -> Response:
         """One exchange with ``url``, answering a fresh Digest challenge once."""
         digest = self.auth is not None and self.auth.scheme == "digest"
         if digest and self._challenge is None and body:
             # Learn the challenge before an upload, so the body is sent once, not twice.
-            answer = self._send("HEAD", url, None, {}, None, deadline)
+            answer = self._send("HEAD", url, None, {}, None, budget)
             self._challenge = digest_challenge(answer.headers.get("www-authenticate", ""))
-        answer = self._send(method, url, body, headers, progress, deadline)
+        answer = self._send(method, url, body, headers, progress, budget)
         if digest and answer.status == 401:
             challenge = digest_challenge(answer.headers.get("www-authenticate", ""))
             if challenge:
                 self._challenge = challenge
-                answer = self._send(method, url, body, headers, progress, deadline)
+                answer = self._send(method, url, body, headers, progress, budget)
         return answer
 
     def _auth_header(self, method: str, target: str) -> dict[str, str]:
@@ -255,12 +267,12 @@ class HttpClient:
         body: bytes | None,
         headers: Mapping[str, str],
         progress: Progress | None,
-        deadline: float,
+        budget: _Budget,
     ) -> Response:
-        """One HTTP exchange, cut off at ``deadline``."""
-        remaining = deadline - time.monotonic()
+        """One HTTP exchange, cut off when ``budget`` runs out."""
+        remaining = budget.remaining()
         if remaining <= 0:
-            raise self.fail(url, f"no complete answer within {self.timeout:g} s (timeout)")
+            raise self.fail(url, budget.exceeded())
         parts = urllib.parse.urlsplit(url)
         target = request_target(url)
         factory = (
@@ -269,20 +281,19 @@ class HttpClient:
         connection = factory(parts.hostname or "", parts.port, timeout=remaining)
         all_headers = {"User-Agent": USER_AGENT, **headers, **self._auth_header(method, target)}
         watch = _Deadline(connection, remaining)
-        late = f"no complete answer within {self.timeout:g} s (timeout)"
         try:
             connection.connect()
             watch.hold(connection.sock)
             answer = self._exchange(connection, method, target, body, all_headers, progress)
             data = self._read(answer, url) if method != "HEAD" else b""
         except (OSError, http.client.HTTPException) as exc:
-            what = late if watch.expired else _network_failure(exc, self.timeout)
+            what = budget.exceeded() if watch.expired else _network_failure(exc, budget.seconds)
             raise self.fail(url, what) from None
         finally:
             watch.cancel()
             connection.close()
         if watch.expired:  # a socket shut down mid-body reads as a body that ended
-            raise self.fail(url, late)
+            raise self.fail(url, budget.exceeded())
         fields = {k.lower(): v for k, v in answer.getheaders()}
         return Response(answer.status, answer.reason, fields, data)
 
