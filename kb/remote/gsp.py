@@ -8,8 +8,8 @@ import contextlib
 import urllib.parse
 from typing import TYPE_CHECKING
 
+import kb.remote.answers as answers
 from kb.errors import ServerError
-from kb.remote import answers
 from kb.remote.client import HttpClient, Progress
 from kb.remote.urls import graph_url
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import kb.remote.gsp as gsp
 from kb.errors import InputError, UsageError
 from kb.namespaces import DEFAULT_GRAPH
-from kb.remote import gsp
 from kb.remote.client import DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, MB, HttpClient, Progress
 from kb.remote.credentials import Auth
 from kb.remote.urls import check_graph, check_url, graph_url

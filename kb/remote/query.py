@@ -8,8 +8,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import kb.remote.answers as answers
 from kb.namespaces import DEFAULT_GRAPH
-from kb.remote import answers
 from kb.remote.client import DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, MB, HttpClient, snippet
 from kb.remote.credentials import Auth
 from kb.remote.gsp import FORM
