@@ -182,12 +182,13 @@ def validate(
     With DATA_FILEs, exactly those files are validated (with the ontology and the
     closure) instead of the bundled data. Exit 1 when there are violations.
     """
+    from kb.terms import nt
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
         report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
     if report.unsupported:
-        names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
+        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
     if fmt == "json":
         import json

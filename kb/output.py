@@ -13,8 +13,8 @@ from kb.terms import short
 if TYPE_CHECKING:
     from kb.catalogue import CheckResult
     from kb.explain import Explanation
+    from kb.shacl.report import Report
     from kb.stats import Stats
-    from kb.validate import Report
 
 WIDTH = 100
 MAX_TABLE_ROWS = 1000
@@ -107,11 +107,12 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     shown = report.results if max_results is None else report.results[:max_results]
     shape = None
     for result in shown:
-        if result.shape != shape:
-            shape = result.shape
+        row = result.as_dict()
+        if row["shape"] != shape:
+            shape = row["shape"]
             lines.append(short(shape))
         path = short(result.path) if result.path else "-"
-        lines.append(f"  {result.severity} {short(result.focus)} {path}: {result.message}")
+        lines.append(f"  {row['severity']} {short(row['focus'] or '')} {path}: {result.message}")
     hidden = len(report.results) - len(shown)
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")

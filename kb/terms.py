@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kb.namespaces import PREFIXES
 
@@ -22,6 +23,25 @@ def escape_string(text: str) -> str:
 
 def nt_iri(iri: str) -> str:
     return f"<{iri}>"
+
+
+def nt(term: Any) -> str:
+    """A pyoxigraph term in N-Triples form ('' for anything else), escaped as pySHACL and
+    rdflib write it, so reports read the same whichever engine made them.
+
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> nt(NamedNode("http://example.org/a")), nt(Literal("a\\tb", language="en"))
+    ('<http://example.org/a>', '"a\\\\tb"@en')
+    """
+    import pyoxigraph
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return nt_iri(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, pyoxigraph.Literal):
+        return nt_literal(term.value, term.language, term.datatype.value)
+    return ""
 
 
 def nt_literal(value: str, language: str | None = None, datatype: str | None = None) -> str:

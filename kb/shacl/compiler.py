@@ -5,6 +5,7 @@ values together, and nested shapes (sh:node, sh:not, sh:and, ...) as EXISTS expr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from itertools import combinations
 
@@ -12,7 +13,7 @@ import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Expression, Focus, FocusCheck, Query, Rows, ValueCheck
 from kb.shacl.graph import RDF_TYPE, RDFS, SH, XSD, Term, TripleIndex, sh
-from kb.shacl.model import Shape, ShapesFailure, ShapesGraph, Unsupported, is_true
+from kb.shacl.model import NotCompiled, Shape, ShapesFailure, ShapesGraph, is_true
 from kb.shacl.sparql import SparqlConstraint
 
 TYPE_PATH = f"{RDF_TYPE}/<{RDFS}subClassOf>*"
@@ -94,7 +95,13 @@ PAIR_COMPARISONS = {"lessThan": "<", "lessThanOrEquals": "<="}
 #: The largest sh:minCount / sh:maxCount compiled (they become self-joins).
 MAX_COUNT = 4
 
-_regex_probe = ox.Store()
+
+@functools.cache
+def regex_understood(args: str) -> bool:
+    """Whether pyoxigraph evaluates ``REGEX('', args)`` (``args``: pattern and flags as
+    SPARQL literals); an empty store, made on first use, evaluates it once per pattern."""
+    row = next(iter(ox.Store().query(f"SELECT (REGEX('', {args}) AS ?x) {{}}")))
+    return row["x"] is not None
 
 
 def component(name: str) -> ox.NamedNode:
@@ -110,7 +117,7 @@ def never_fails(expression: str) -> str:
 def constant(term: Term) -> str:
     """``term`` as a SPARQL constant; blank nodes cannot be one."""
     if isinstance(term, ox.BlankNode):
-        raise Unsupported(f"blank node {term} used as a constant")
+        raise NotCompiled(f"blank node {term} used as a constant")
     return str(term)
 
 
@@ -158,7 +165,7 @@ class Compiler:
         """The focus nodes of a targeted shape, as a pattern binding a variable."""
         graph = self.graph
         if graph.objects(node, sh("target")):
-            raise Unsupported("sh:target (SHACL-AF custom targets)")
+            raise NotCompiled("sh:target (SHACL-AF custom targets)")
         nodes = [constant(t) for t in graph.objects(node, sh("targetNode"))]
         classes = [constant(c) for c in graph.objects(node, sh("targetClass"))]
         if self.shapes.implicit_class(node):
@@ -217,7 +224,7 @@ class Compiler:
         self._stack = []
         try:
             test = self.conforms(node, "?this")
-        except Unsupported:
+        except NotCompiled:
             return None
         finally:
             self._stack = []
@@ -228,7 +235,7 @@ class Compiler:
         if shape.deactivated:
             return []
         if shape.node in self._stack:
-            raise Unsupported(f"recursive shape {shape.node}")
+            raise NotCompiled(f"recursive shape {shape.node}")
         self._stack.append(shape.node)
         queries = self._value_queries(shape, focus) + self._focus_queries(shape, focus)
         queries += self._sparql_queries(shape, focus)
@@ -305,7 +312,7 @@ class Compiler:
             iri = predicate.value
             if iri in IGNORED or not iri.startswith(SH):
                 if not iri.startswith(SH) and self._is_custom_parameter(predicate):
-                    raise Unsupported(f"SPARQL-based constraint component parameter {predicate}")
+                    raise NotCompiled(f"SPARQL-based constraint component parameter {predicate}")
                 continue
             for value in self.graph.objects(shape.node, predicate):
                 found.append((iri[len(SH) :], value))
@@ -330,7 +337,7 @@ class Compiler:
                 reports_value = name != "hasValue"  # SHACL 4.8.3: no sh:value
                 checks.append(ValueCheck(component(name), expression, message, reports_value))
             elif name not in FOCUS_CHECKS and name not in NESTED:
-                raise Unsupported(f"sh:{name}")
+                raise NotCompiled(f"sh:{name}")
         return checks
 
     def focus_checks(self, shape: Shape) -> list[FocusCheck]:
@@ -361,7 +368,7 @@ class Compiler:
                 continue
             n = _integer(bound)
             if n + extra > MAX_COUNT:
-                raise Unsupported(f"sh:{name} {n} (counts need {n + extra} > {MAX_COUNT} joins)")
+                raise NotCompiled(f"sh:{name} {n} (counts need {n + extra} > {MAX_COUNT} joins)")
             rows = self._qualified_rows(path, qualified, siblings, n + extra, extra == 0)
             checks.append(FocusCheck(component(name), rows, f"sh:{name} {n} not met"))
         return checks
@@ -405,9 +412,9 @@ class Compiler:
         if shape.deactivated:
             return "true"
         if node in self._stack:
-            raise Unsupported(f"recursive shape {node}")
+            raise NotCompiled(f"recursive shape {node}")
         if self.graph.objects(node, sh("sparql")):
-            raise Unsupported("sh:sparql in a shape used by sh:node, sh:not, ...")
+            raise NotCompiled("sh:sparql in a shape used by sh:node, sh:not, ...")
         self._stack.append(node)
         parts = [_holds(rows) for rows in self._all_rows(shape, var)]
         children = self.graph.objects(node, sh("property"))
@@ -500,9 +507,8 @@ class Compiler:
         args = str(ox.Literal(pattern.value))
         if flags is not None:
             args += ", " + str(ox.Literal(flags.value))
-        probe = next(iter(_regex_probe.query(f"SELECT (REGEX('', {args}) AS ?x) {{}}")))
-        if probe["x"] is None:
-            raise Unsupported(f"regular expression {pattern} (not understood by pyoxigraph)")
+        if not regex_understood(args):
+            raise NotCompiled(f"regular expression {pattern} (not understood by pyoxigraph)")
         return (
             lambda v: never_fails(f"!isBlank({v}) && REGEX(STR({v}), {args})"),
             f"Value does not match pattern '{pattern.value}'",
@@ -562,13 +568,13 @@ class Compiler:
 
     def _property_path(self, shape: Shape, name: str) -> str:
         if not shape.is_property:
-            raise Unsupported(f"sh:{name} on a node shape")
+            raise NotCompiled(f"sh:{name} on a node shape")
         return str(shape.path)
 
     def _min_count(self, shape: Shape, count: Term) -> tuple[Callable, str]:
         path, n = self._property_path(shape, "minCount"), _integer(count)
         if n > MAX_COUNT:
-            raise Unsupported(f"sh:minCount {n} > {MAX_COUNT}")
+            raise NotCompiled(f"sh:minCount {n} > {MAX_COUNT}")
 
         def rows(f: str) -> list[Rows]:
             if n == 0:
@@ -581,7 +587,7 @@ class Compiler:
     def _max_count(self, shape: Shape, count: Term) -> tuple[Callable, str]:
         path, n = self._property_path(shape, "maxCount"), _integer(count)
         if n > MAX_COUNT:
-            raise Unsupported(f"sh:maxCount {n} > {MAX_COUNT}")
+            raise NotCompiled(f"sh:maxCount {n} > {MAX_COUNT}")
 
         def rows(f: str) -> list[Rows]:
             names = [self.fresh("c") for _ in range(n + 1)]
@@ -656,7 +662,7 @@ class Compiler:
 
     def _closed(self, shape: Shape, flag: Term) -> tuple[Callable, str]:
         if shape.is_property:
-            raise Unsupported("sh:closed on a property shape")
+            raise NotCompiled("sh:closed on a property shape")
         allowed = set()
         for child in self.graph.objects(shape.node, sh("property")):
             path = self.graph.value(child, sh("path"))

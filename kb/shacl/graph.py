@@ -128,6 +128,33 @@ class TripleIndex:
         return cls.from_rdflib(graph)
 
 
+def to_rdflib_graph(source: Any) -> Any:
+    """An rdflib graph of a pyoxigraph store's default graph, or of a TripleIndex."""
+    import rdflib
+
+    if isinstance(source, rdflib.Graph):
+        return source
+    graph = rdflib.Graph()
+    cache: dict[Term, Any] = {}
+
+    def convert(term: Term) -> Any:
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = to_rdflib_term(term)
+        return found
+
+    if isinstance(source, ox.Store):
+        triples = (
+            (q.subject, q.predicate, q.object)
+            for q in source.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        )
+    else:
+        triples = ((s, p, o) for p in source.all_predicates() for s, o in source.pairs(p))
+    for s, p, o in triples:
+        graph.add((convert(s), convert(p), convert(o)))
+    return graph
+
+
 def from_rdflib_term(term: Any) -> Term:
     """Convert an rdflib term to pyoxigraph."""
     from rdflib import BNode, Literal, URIRef
