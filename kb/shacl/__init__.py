@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kb.shacl.compiler import SUPPORTED_COMPONENTS
+from kb.shacl.components import SUPPORTED_COMPONENTS
 from kb.shacl.engine import WORKERS, validate_compiled
 from kb.shacl.fallback import PyshaclRefused, pyshacl_report, pyshacl_results
 from kb.shacl.model import ShapesFailure
