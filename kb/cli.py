@@ -19,6 +19,7 @@ import click
 
 from kb import PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
@@ -149,7 +150,7 @@ def cli(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "turtle"]),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
 )
@@ -274,7 +275,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    type=click.Choice(QUERY_FORMATS),
     help="Result format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
 )
 @click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
@@ -512,7 +513,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )

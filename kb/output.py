@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from kb.terms import short
+from kb.terms import lexical, short
 
 if TYPE_CHECKING:
     from kb.catalogue import CheckResult
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 WIDTH = 100
 MAX_TABLE_ROWS = 1000
-_LITERAL = re.compile(r'^"(.*)"(@[A-Za-z0-9-]+|\^\^<([^>]*)>)?$', re.S)
+_NEWLINE = re.compile(r"\r\n|[\r\n]")
 
 
 def use_colour(stream: IO[str] | None) -> bool:
@@ -29,13 +29,12 @@ def use_colour(stream: IO[str] | None) -> bool:
 
 
 def display(term: str | None) -> str:
-    """A term (N-Triples form) for people: prefixed names, literals without quotes."""
+    """A term (N-Triples form) for people: prefixed names, literals by their lexical form
+    on one line."""
     if term is None:
         return ""
-    match = _LITERAL.match(term)
-    if match:
-        text = match.group(1).replace('\\"', '"').replace("\\n", " ").replace("\\\\", "\\")
-        return text
+    if term.startswith('"'):
+        return _NEWLINE.sub(" ", lexical(term))
     return short(term)
 
 

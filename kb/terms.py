@@ -12,6 +12,9 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _ESCAPE = re.compile(r'[\\"\n\r\t]')
+_LITERAL = re.compile(r'^"(.*)"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?$', re.S)
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 #: namespaces, longest first, so the most specific prefix wins
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
@@ -52,6 +55,26 @@ def nt_literal(value: str, language: str | None = None, datatype: str | None = N
     if datatype and datatype not in (XSD_STRING, RDF_LANGSTRING):
         return f"{text}^^<{datatype}>"
     return text
+
+
+def lexical(term: str) -> str:
+    """The lexical form of a literal in N-Triples form (its escapes undone, its language
+    or datatype dropped); any other term unchanged.
+
+    >>> lexical('"a \\\\"quoted\\\\" word"@en'), lexical("<http://example.org/a>")
+    ('a "quoted" word', '<http://example.org/a>')
+    """
+    match = _LITERAL.match(term)
+    if not match:
+        return term
+    return _UNESCAPE.sub(_unescaped, match.group(1))
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    if code:
+        return chr(int(code, 16))
+    return _UNESCAPES.get(match.group(3), match.group(3))
 
 
 def prefixed(iri: str) -> str | None:
