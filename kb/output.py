@@ -1,5 +1,6 @@
-"""Text for the terminal: tables that fit, validation reports, stats, explanations,
-and one-line error messages. Pure functions from values to strings (no I/O)."""
+"""Text for people: tables that fit, terms for display, validation reports, stats,
+explanations and ``kb check`` results. Pure functions from values to strings (no I/O);
+machine formats come from ``kb.query`` and ``kb.export``, error lines from ``kb.cli``."""
 
 from __future__ import annotations
 

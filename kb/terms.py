@@ -1,4 +1,5 @@
-"""Terms as text: N-Triples form, prefixed names, SPARQL property paths (no I/O)."""
+"""Terms as text: the one N-Triples form of a term (and a literal's lexical form read
+back from it), prefixed names for known namespaces, in terms and SPARQL paths (no I/O)."""
 
 from __future__ import annotations
 
