@@ -1,29 +1,34 @@
-"""No module of ``kb`` imports, directly or through others, a module that imports it
-back: an AST graph of every import, top-level or inside a function (an import deferred
-to break a cycle is still a cycle), and of ``TYPE_CHECKING`` imports too."""
+"""No module of ``kb`` (or script of ``benchmarks/``) imports, directly or through others,
+a module that imports it back: an AST graph of every import, top-level or inside a
+function (an import deferred to break a cycle is still a cycle), and of ``TYPE_CHECKING``
+imports too."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-KB = Path(__file__).resolve().parent.parent / "kb"
+REPO = Path(__file__).resolve().parent.parent
+KB = REPO / "kb"
+#: scripts that import each other by bare name (their folder is put on sys.path)
+BENCHMARKS = REPO / "benchmarks"
 
 
-def module_names(package: Path) -> dict[str, Path]:
-    """Dotted module name -> file, for every module of ``package`` (a folder)."""
+def module_names(folder: Path, package: bool = True) -> dict[str, Path]:
+    """Dotted module name -> file, for every module of ``folder``: a package (names
+    start with the folder's), or a folder of scripts (names are the file names)."""
     found = {}
-    for path in sorted(package.rglob("*.py")):
-        parts = path.relative_to(package.parent).with_suffix("").parts
+    for path in sorted(folder.rglob("*.py")):
+        parts = path.relative_to(folder.parent if package else folder).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
         found[".".join(parts)] = path
     return found
 
 
-def imports(package: Path) -> dict[str, dict[str, int]]:
-    """module -> {module of the package it imports: the line of the first such import}."""
-    modules = module_names(package)
+def imports(folder: Path, package: bool = True) -> dict[str, dict[str, int]]:
+    """module -> {module of the folder it imports: the line of the first such import}."""
+    modules = module_names(folder, package)
     graph: dict[str, dict[str, int]] = {name: {} for name in modules}
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -82,6 +87,13 @@ def describe(graph: dict[str, dict[str, int]], component: list[str]) -> str:
 def test_kb_has_no_import_cycle() -> None:
     graph = imports(KB)
     assert len(graph) > 20  # the whole package was read
+    found = cycles(graph)
+    assert not found, "\n".join(describe(graph, c) for c in found)
+
+
+def test_benchmarks_have_no_import_cycle() -> None:
+    graph = imports(BENCHMARKS, package=False)
+    assert {"generate", "defects", "synthetic"} <= set(graph)
     found = cycles(graph)
     assert not found, "\n".join(describe(graph, c) for c in found)
 
