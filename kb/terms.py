@@ -29,25 +29,6 @@ def nt_iri(iri: str) -> str:
     return f"<{iri}>"
 
 
-def nt(term: Any) -> str:
-    """A pyoxigraph term in N-Triples form ('' for anything else), escaped as pySHACL and
-    rdflib write it, so reports read the same whichever engine made them.
-
-    >>> from pyoxigraph import Literal, NamedNode
-    >>> nt(NamedNode("http://example.org/a")), nt(Literal("a\\tb", language="en"))
-    ('<http://example.org/a>', '"a\\\\tb"@en')
-    """
-    import pyoxigraph
-
-    if isinstance(term, pyoxigraph.NamedNode):
-        return nt_iri(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, pyoxigraph.Literal):
-        return nt_literal(term.value, term.language, term.datatype.value)
-    return ""
-
-
 def nt_literal(value: str, language: str | None = None, datatype: str | None = None) -> str:
     """A literal in N-Triples form; plain strings carry no datatype."""
     text = f'"{escape_string(value)}"'
@@ -56,26 +37,6 @@ def nt_literal(value: str, language: str | None = None, datatype: str | None = N
     if datatype and datatype not in (XSD_STRING, RDF_LANGSTRING):
         return f"{text}^^<{datatype}>"
     return text
-
-
-def lexical(term: str) -> str:
-    """The lexical form of a literal in N-Triples form (its escapes undone, its language
-    or datatype dropped); any other term unchanged.
-
-    >>> lexical('"a \\\\"quoted\\\\" word"@en'), lexical("<http://example.org/a>")
-    ('a "quoted" word', '<http://example.org/a>')
-    """
-    match = _LITERAL.match(term)
-    if not match:
-        return term
-    return _UNESCAPE.sub(_unescaped, match.group(1))
-
-
-def _unescaped(match: re.Match[str]) -> str:
-    code = match.group(1) or match.group(2)
-    if code:
-        return chr(int(code, 16))
-    return _UNESCAPES.get(match.group(3), match.group(3))
 
 
 def prefixed(iri: str) -> str | None:
@@ -99,3 +60,42 @@ def expand(name: str) -> str | None:
 def short(nt_term: str) -> str:
     """An N-Triples term (or SPARQL path) made readable: IRIs as prefixed names."""
     return re.sub(r"<([^<>\s]*)>", lambda m: prefixed(m.group(1)) or m.group(0), nt_term)
+
+
+def nt(term: Any) -> str:
+    """A pyoxigraph term in N-Triples form ('' for anything else), escaped as pySHACL and
+    rdflib write it, so reports read the same whichever engine made them.
+
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> nt(NamedNode("http://example.org/a")), nt(Literal("a\\tb", language="en"))
+    ('<http://example.org/a>', '"a\\\\tb"@en')
+    """
+    import pyoxigraph
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return nt_iri(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, pyoxigraph.Literal):
+        return nt_literal(term.value, term.language, term.datatype.value)
+    return ""
+
+
+def lexical(term: str) -> str:
+    """The lexical form of a literal in N-Triples form (its escapes undone, its language
+    or datatype dropped); any other term unchanged.
+
+    >>> lexical('"a \\\\"quoted\\\\" word"@en'), lexical("<http://example.org/a>")
+    ('a "quoted" word', '<http://example.org/a>')
+    """
+    match = _LITERAL.match(term)
+    if not match:
+        return term
+    return _UNESCAPE.sub(_unescaped, match.group(1))
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    if code:
+        return chr(int(code, 16))
+    return _UNESCAPES.get(match.group(3), match.group(3))

@@ -1,6 +1,6 @@
 """A fast SHACL engine: SHACL Core and SHACL-SPARQL constraints compiled into SPARQL and
 evaluated by pyoxigraph, with pySHACL (the reference engine) taking any shape it does not
-compile. Both fill the one report model of ``kb.shacl.report``.
+support.
 
     >>> report = validate_store(data_store, shapes_store)   # doctest: +SKIP
     >>> report.conforms, len(report.results), report.unsupported  # doctest: +SKIP
