@@ -34,6 +34,8 @@ class RdfFormat:
     prefixed: bool = False
     #: whether ``kb export`` writes it
     exported: bool = True
+    #: other media types that name exactly this format (registered or in common use)
+    media_aliases: tuple[str, ...] = ()
 
     def oxigraph(self) -> Any:
         """The ``pyoxigraph.RdfFormat``."""
@@ -62,7 +64,14 @@ class ResultsFormat:
 #: Every RDF format, in the order the CLI lists them.
 RDF_FORMATS: tuple[RdfFormat, ...] = (
     RdfFormat(
-        "turtle", "Turtle", "text/turtle", (".ttl", ".turtle"), "TURTLE", "turtle", prefixed=True
+        "turtle",
+        "Turtle",
+        "text/turtle",
+        (".ttl", ".turtle"),
+        "TURTLE",
+        "turtle",
+        prefixed=True,
+        media_aliases=("application/x-turtle",),
     ),
     RdfFormat("nt", "N-Triples", "application/n-triples", (".nt", ".ntriples"), "N_TRIPLES", "nt"),
     RdfFormat(
@@ -135,7 +144,8 @@ _RDF_BY_NAME = {f.name: f for f in RDF_FORMATS}
 _RESULTS_BY_NAME = {f.name: f for f in RESULTS_FORMATS}
 _RDF_BY_EXTENSION = {ext: f for f in RDF_FORMATS for ext in f.extensions}
 _BY_MEDIA_TYPE: dict[str, RdfFormat | ResultsFormat] = {
-    f.media_type: f for f in (*RDF_FORMATS, *RESULTS_FORMATS)
+    **{alias: f for f in RDF_FORMATS for alias in f.media_aliases},
+    **{f.media_type: f for f in (*RDF_FORMATS, *RESULTS_FORMATS)},
 }
 #: every file extension read as RDF
 RDF_EXTENSIONS = tuple(_RDF_BY_EXTENSION)

@@ -31,6 +31,7 @@ def test_results_formats_match_pyoxigraph() -> None:
 def test_media_types_and_extensions_find_their_format() -> None:
     assert formats.by_media_type("Text/Turtle; charset=utf-8") == formats.rdf_format("turtle")
     assert formats.by_media_type("application/sparql-results+json").name == "json"
+    assert formats.by_media_type("application/x-turtle") == formats.rdf_format("turtle")
     assert formats.by_media_type("text/html") is None
     assert formats.by_extension(".OWL") == formats.rdf_format("xml")
     assert formats.by_extension(".txt") is None
