@@ -287,9 +287,6 @@ def _endpoint_options(command: Any) -> Any:
     )
 
 
-ENDPOINT_OPTIONS = _endpoint_options
-
-
 def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -> Any:
     """A kb.remote.Remote from the endpoint options (timeout: per request, default 30)."""
     from kb.namespaces import DEFAULT_GRAPH
@@ -329,7 +326,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
     "per request, default 30.",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -387,7 +384,7 @@ def query(
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     """Run the whole query catalogue and compare each answer with queries/expected/.
