@@ -323,13 +323,20 @@ def test_endless_answer_is_cut_at_the_size_limit(servers: Servers) -> None:
 
 def test_dripping_answer_is_cut_at_the_deadline(servers: Servers) -> None:
     """A server sending one byte every half second: cut off at --timeout for the whole
-    request (a per-read timeout never fires); the 13 s drip is far from complete."""
-    started = time.monotonic()
-    result = kb("query", "ASK { ?s ?p ?o }", "--endpoint", f"{servers.url}/drip", "--timeout", "2")
-    elapsed = time.monotonic() - started
-    assert "no complete answer within 2 s (timeout)" in one_line(result, 3)
-    assert elapsed < 10, elapsed
-    assert servers.seen.sent < len(ASK_TRUE)
+    request (a per-read timeout never fires); the 13 s drip is far from complete. The
+    query, the catalogue check and the push read-back alike."""
+    drip, store = f"{servers.url}/drip", f"{servers.url}/store-drip"
+    for args, root in (
+        (["query", "ASK { ?s ?p ?o }", "--endpoint", drip], REPO),
+        (["check", "--endpoint", drip], REPO),
+        (["push", "--store", store], MINI),
+    ):
+        started = time.monotonic()
+        result = kb(*args, "--timeout", "2", root=root)
+        elapsed = time.monotonic() - started
+        assert "no complete answer within 2 s (timeout)" in one_line(result, 3)
+        assert elapsed < 10, elapsed
+    assert servers.seen.sent < 3 * len(ASK_TRUE)
 
 
 def test_announced_size_over_the_limit_is_refused_before_reading(servers: Servers) -> None:
