@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 
 import kb.remote.answers as answers
 from kb.errors import ServerError
+from kb.formats import rdf_format, results_format
 from kb.remote.client import HttpClient, Progress
 from kb.remote.urls import graph_url
 
 if TYPE_CHECKING:
     import pyoxigraph
 
-NTRIPLES = "application/n-triples"
-SPARQL_JSON = "application/sparql-results+json"
+NTRIPLES = rdf_format("nt").media_type
+SPARQL_JSON = results_format("json").media_type
 SPARQL_UPDATE = "application/sparql-update"
 FORM = "application/x-www-form-urlencoded"
 #: A best-effort clean-up gets at most this many seconds.

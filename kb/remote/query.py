@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import kb.remote.answers as answers
+from kb.formats import rdf_format, results_format
 from kb.namespaces import DEFAULT_GRAPH
 from kb.remote.client import DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, MB, HttpClient, snippet
 from kb.remote.credentials import Auth
@@ -19,8 +20,14 @@ if TYPE_CHECKING:
     from kb.query import PreparedQuery, QueryResult
 
 #: What each query form asks the server for: SPARQL results, or RDF (Turtle preferred).
-RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
-GRAPH_ACCEPT = "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.5"
+RESULTS_ACCEPT = f"{results_format('json').media_type}, {results_format('xml').media_type};q=0.9"
+GRAPH_ACCEPT = ", ".join(
+    (
+        rdf_format("turtle").media_type,
+        f"{rdf_format('nt').media_type};q=0.9",
+        f"{rdf_format('xml').media_type};q=0.5",
+    )
+)
 
 
 @dataclass(frozen=True)
