@@ -13,13 +13,18 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kb import PASSWORD_ENV, __version__
+from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
+from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from kb.resources import Layout
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
@@ -142,14 +147,35 @@ def _echo_err(message: str) -> None:
         _drop_stream(sys.stderr)
 
 
-def _layout(ctx: click.Context) -> Any:
-    from kb.resources import default_layout
+@dataclass(frozen=True)
+class Session:
+    """The global options, given to every command (``ctx.obj``, or ``@pass_session``)."""
 
-    return default_layout(ctx.obj["root"], ctx.obj["imports"])
+    root: Path | None = None
+    imports: tuple[Path, ...] = ()
+    debug: bool = False
+    quiet: bool = False
+
+    def layout(self) -> Layout:
+        """The knowledge base these options name."""
+        from kb.resources import default_layout
+
+        return default_layout(self.root, self.imports)
+
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+
+
+def _layout(ctx: click.Context) -> Layout:
+    return _session(ctx).layout()
+
+
+def _session(ctx: click.Context) -> Session:
+    return ctx.find_object(Session) or Session()
 
 
 def _note(ctx: click.Context, message: str) -> None:
-    if not ctx.obj["quiet"]:
+    if not _session(ctx).quiet:
         _echo_err(message)
 
 
@@ -234,7 +260,7 @@ def cli(
     Global options go before the command. Colour is used on terminals unless NO_COLOR
     is set.
     """
-    ctx.obj = {"root": root, "imports": imports, "debug": debug, "quiet": quiet}
+    ctx.obj = Session(root, imports, debug, quiet)
 
 
 @cli.command()
@@ -243,7 +269,7 @@ def cli(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "turtle"]),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
 )
@@ -276,12 +302,13 @@ def validate(
     With DATA_FILEs, exactly those files are validated (with the ontology and the
     closure) instead of the bundled data. Exit 1 when there are violations.
     """
+    from kb.terms import nt
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
         report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
     if report.unsupported:
-        names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
+        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
     if fmt == "json":
         import json
@@ -327,9 +354,23 @@ def _auth_options(command: Any) -> Any:
     )(command)
 
 
+def _max_response_option(command: Any) -> Any:
+    """--max-response-size: the largest answer read from a server."""
+    return click.option(
+        "--max-response-size",
+        "max_response_mb",
+        type=click.IntRange(min=1),
+        default=MAX_RESPONSE_MB,
+        show_default=True,
+        metavar="MB",
+        help="Refuse a server answer larger than MB megabytes (exit 3).",
+    )(command)
+
+
 def _endpoint_options(command: Any) -> Any:
-    """--endpoint/--graph/--user/--auth: ask a SPARQL server instead of the local store."""
-    command = _auth_options(command)
+    """--endpoint/--graph/--user/--auth/--max-response-size: ask a SPARQL server instead
+    of the local store."""
+    command = _max_response_option(_auth_options(command))
     command = click.option(
         "--graph",
         metavar="IRI",
@@ -340,19 +381,18 @@ def _endpoint_options(command: Any) -> Any:
     )
 
 
-ENDPOINT_OPTIONS = _endpoint_options
-
-
 def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -> Any:
     """A kb.remote.Remote from the endpoint options (timeout: per request, default 30)."""
     from kb.namespaces import DEFAULT_GRAPH
-    from kb.remote import DEFAULT_TIMEOUT, Remote, check_url, resolve_auth
+    from kb.remote import DEFAULT_TIMEOUT, MB, Remote, check_url, resolve_auth
 
     if ctx.get_parameter_source("timeout") == click.core.ParameterSource.DEFAULT:
         timeout = DEFAULT_TIMEOUT
     url = check_url(server["endpoint"])
     auth = resolve_auth(url, server["user"], server["auth"])
-    return Remote(url, server["graph"] or DEFAULT_GRAPH, auth, timeout or DEFAULT_TIMEOUT)
+    graph = server["graph"] or DEFAULT_GRAPH
+    max_bytes = server["max_response_mb"] * MB
+    return Remote(url, graph, auth, timeout or DEFAULT_TIMEOUT, max_bytes)
 
 
 @cli.command()
@@ -367,7 +407,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    type=click.Choice(QUERY_FORMATS),
     help="Result format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
 )
 @click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
@@ -380,7 +420,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
     "per request, default 30.",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -405,10 +445,11 @@ def query(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
     if server["endpoint"]:
-        from kb.remote import run_query_remote
+        from kb.query import prepare_named
 
+        # SERVICE stays refused on a server: --allow-service is for the local store.
         remote = _remote(ctx, server, timeout)
-        result = run_query_remote(layout, query, remote, bindings, fmt)
+        result = remote.run(prepare_named(layout, query, bindings), fmt)
     else:
         from kb.query import run_query
 
@@ -435,7 +476,7 @@ def query(
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     """Run the whole query catalogue and compare each answer with queries/expected/.
@@ -443,14 +484,14 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     Prints a line per query (PASS/FAIL, rows, time), the differing rows of each failure
     ('-' expected only, '+' answered only) and a summary; exit 1 if any query fails.
     """
-    from kb.check import check_local, check_remote
+    from kb.check import check_catalogue
     from kb.output import check_text
+    from kb.published import published_store
+    from kb.query import Local
 
     layout = _layout(ctx)
-    if server["endpoint"]:
-        results = check_remote(layout, _remote(ctx, server, timeout))
-    else:
-        results = check_local(layout)
+    engine = _remote(ctx, server, timeout) if server["endpoint"] else None
+    results = check_catalogue(layout, engine or Local(published_store(layout)))
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)
@@ -494,6 +535,7 @@ def _catalogue_text(layout: Any) -> str:
     show_default=True,
     help="Seconds allowed for each request (exit 3 past it).",
 )
+@_max_response_option
 @click.pass_context
 def push(
     ctx: click.Context,
@@ -505,6 +547,7 @@ def push(
     user: str | None,
     auth: str,
     timeout: float,
+    max_response_mb: int,
 ) -> None:
     """Send the published graph (data + ontology + closure) to a SPARQL 1.1 server.
 
@@ -515,9 +558,12 @@ def push(
 
     from kb.namespaces import DEFAULT_GRAPH
     from kb.published import published_store
-    from kb.remote import check_url, push, resolve_auth
+    from kb.remote import MB, check_url, push, resolve_auth
     from kb.store import release
 
+    for url, what in ((update, "update endpoint"), (endpoint, "query endpoint")):
+        if url:
+            check_url(url, what)  # before the graph is built: a usage error costs nothing
     credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
     published = published_store(_layout(ctx), data_files or None)
     # The server keeps no order: the store's own dump (not the sorted export), and its
@@ -539,6 +585,7 @@ def push(
             timeout,
             progress,
             expected_triples=triples,
+            max_bytes=max_response_mb * MB,
         )
     how = (
         "atomic: loaded into a staging graph, then MOVE"
@@ -562,7 +609,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
         size = sum(Path(f).stat().st_size for f in data_files)
     except OSError:
         size = 0  # the loader reports the file
-    if ctx.obj["quiet"] or size < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or size < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None, None
         return
     with contextlib.ExitStack() as stack:
@@ -585,7 +632,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
 @contextlib.contextmanager
 def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
     """A progress callback drawing a bar on stderr for large uploads on a terminal."""
-    if ctx.obj["quiet"] or total < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or total < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None
         return
     with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -603,7 +650,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )

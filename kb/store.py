@@ -13,27 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from kb.errors import InputError, term_too_long
 from kb.files import UTF8_BOM, read_regular
+from kb.formats import RDF_FORMATS
 
 if TYPE_CHECKING:
     import pyoxigraph
 
 #: File extension -> pyoxigraph RdfFormat attribute name.
-EXTENSIONS: dict[str, str] = {
-    ".ttl": "TURTLE",
-    ".turtle": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".ntriples": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".nquads": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
+EXTENSIONS: dict[str, str] = {ext: f.oxigraph_name for f in RDF_FORMATS for ext in f.extensions}
+QUAD_FORMATS = {f.oxigraph_name for f in RDF_FORMATS if f.quads}
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
@@ -44,15 +31,7 @@ _LOOKS_LIKE = (
     (re.compile(rb"^\s*[{\[]\s*\""), "JSON_LD", ".jsonld"),
     (re.compile(rb"^\s*(?:@prefix|@base)\b"), "TURTLE", ".ttl"),
 )
-_FORMAT_NAMES = {
-    "TURTLE": "Turtle",
-    "N_TRIPLES": "N-Triples",
-    "N_QUADS": "N-Quads",
-    "TRIG": "TriG",
-    "RDF_XML": "RDF/XML",
-    "JSON_LD": "JSON-LD",
-    "N3": "N3",
-}
+_FORMAT_NAMES = {f.oxigraph_name: f.label for f in RDF_FORMATS}
 
 
 def format_name(path: str | Path) -> str:
@@ -87,8 +66,18 @@ def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> N
         raise InputError.at(path, line, "binary content (NUL byte), not an RDF text file")
     if check_utf8:
         _check_utf8(path, data)
-    if fmt == "RDF_XML" and _DOCTYPE.search(data):
-        raise InputError.at(path, None, "RDF/XML with a DOCTYPE or entities is refused")
+    if fmt == "RDF_XML" and declares_entities(data):
+        raise InputError.at(path, None, DOCTYPE_REFUSED)
+
+
+#: Why an XML document with a DOCTYPE is refused, wherever it comes from.
+DOCTYPE_REFUSED = "RDF/XML with a DOCTYPE or entities is refused"
+
+
+def declares_entities(xml: bytes) -> bool:
+    """Whether XML text holds a DOCTYPE or an entity declaration (refused before parsing:
+    no external entities, no entity expansion), in a file or in a server's answer."""
+    return _DOCTYPE.search(xml) is not None
 
 
 def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:

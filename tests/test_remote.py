@@ -6,6 +6,7 @@ gives the same rows as the embedded store."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -115,7 +116,7 @@ def test_push_counts_the_lines_the_store_answers(
     def no_parse(*args: object, **kw: object) -> None:
         raise AssertionError("the count parsed the answer instead of counting its lines")
 
-    monkeypatch.setattr(remote, "_parse_rdf", no_parse)
+    monkeypatch.setattr(remote.answers, "parse_rdf", no_parse)
     graph = fresh_graph()
     data = published_nt + b'_:b <https://example.org/p> "two\\nlines"@en .\n'
     auth = auth_of(server)
@@ -281,7 +282,7 @@ def test_kb_push_to_nothing_exits_3() -> None:
     assert result.exit_code == 3
     assert (
         result.stderr
-        == f"{url}?graph={remote.urllib.parse.quote(DEFAULT_GRAPH, safe='')}: connection refused\n"
+        == f"{url}?graph={urllib.parse.quote(DEFAULT_GRAPH, safe='')}: connection refused\n"
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from servers import require_jena
 
 from kb.catalogue import CatalogueQuery, catalogue
-from kb.query import PreparedQuery, QueryResult, _collect, prepare, run_with_time_limit
+from kb.query import PreparedQuery, QueryResult, collect, prepare, run_with_time_limit
 from kb.resources import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def _solutions(json_results: bytes, query: PreparedQuery) -> QueryResult:
     import pyoxigraph
 
     parsed = pyoxigraph.parse_query_results(json_results, format=pyoxigraph.QueryResultsFormat.JSON)
-    return _collect(parsed, query.form, "table")
+    return collect(parsed, query.form, "table")
 
 
 def test_arq_answers_the_catalogue_like_the_embedded_store(tmp_path: Path) -> None:
