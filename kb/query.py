@@ -233,9 +233,7 @@ def _result(receiver: Any, prepared: PreparedQuery, timeout: float) -> QueryResu
     return value
 
 
-def _worker(
-    store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any, parent: int
-) -> None:
+def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any, parent: int) -> None:
     worker_signals()
     _die_with_parent(parent)
     try:
