@@ -8,6 +8,8 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import math
 import os
 import signal
@@ -84,6 +86,15 @@ class KBGroup(click.Group):
             _fail(f"kb: {exc.format_message()}", exc.exit_code or EXIT_USAGE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             _fail("kb: interrupted", 130)
+        except BrokenPipeError:  # (--help, --version: click's own output)
+            _drop_stream(sys.stdout)
+            sys.exit(128 + signal.SIGPIPE)
+        except OSError as exc:  # a stream or file no command mapped: still one line
+            if debug:
+                raise
+            _drop_stream(sys.stdout)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"kb: {where}{exc.strerror or exc}", EXIT_USAGE)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -183,7 +194,7 @@ def _write(data: bytes | str) -> None:
     """Results to stdout. A reader that went away raises BrokenPipeError (exit 141,
     silently); stdout closed (``>&-``) or failing (a full disk) is one line, exit 2: the
     results are lost, and unlike ``| head`` nobody chose to stop reading them."""
-    if sys.stdout is None:
+    if sys.stdout is None:  # (in-process, as the console script replaces it)
         raise OutputError("kb: cannot write the results: stdout is closed")
     try:
         sys.stdout.flush()  # text already echoed must come first
@@ -739,12 +750,31 @@ def main() -> None:
     from kb.store import retain_until_exit, retained
 
     retain_until_exit()
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        sys.stdout = _ClosedStdout()
     try:
         cli.main(prog_name="kb")
     except SystemExit as exc:
         if not retained():
             raise
         _exit_now(exc.code)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout kb was started without: every write fails as the write to a
+    closed descriptor would, so results, help and version alike end in one line and exit
+    2 (Python would drop them silently), instead of writing to whatever file reuses the
+    descriptor. Flushing has nothing to do."""
+
+    def write(self, text: Any) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self) -> _ClosedStdout:
+        return self
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _exit_now(code: object) -> NoReturn:

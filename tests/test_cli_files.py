@@ -502,6 +502,28 @@ def test_closed_stdout_is_one_line_and_exit_2() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--root", str(MINI), "--help"], ["--version"], ["query", "--help"]],
+    ids=str,
+)
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_help_and_version_that_cannot_be_written_are_one_line(args: list[str], how: str) -> None:
+    """Help and version are output too: as results are, stdout closed or full is one line
+    and exit 2 (not a traceback, nor a silent 0 with nothing shown)."""
+    if how == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    command = [KB_SCRIPT, *args]
+    if how == "closed":
+        done = subprocess.run(command, stderr=subprocess.PIPE, preexec_fn=_close(1), timeout=60)
+    else:
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and re.search("stdout is closed|No space left", lines[0]), lines
+
+
 def test_closed_stdout_does_not_matter_with_o(tmp_path: Path) -> None:
     target = tmp_path / "kb.ttl"
     done = run_script("export", "-o", str(target), stderr=subprocess.PIPE, preexec_fn=_close(1))
