@@ -739,7 +739,7 @@ def explain(ctx: click.Context, resource: str) -> None:
         from kb.output import display
 
         for term, label in exc.candidates:
-            click.echo(f"  {display(term)}  {label}", err=True)
+            _echo_err(f"  {display(term)}  {label}")
         raise
     _write(explanation_text(explanation, use_colour(sys.stdout)))
 

@@ -210,8 +210,11 @@ def _set_mode(fd: int, existing: os.stat_result | None) -> None:
     if existing is None:
         os.fchmod(fd, 0o666 & ~_umask())
         return
-    with contextlib.suppress(OSError):  # only root may give a file away
+    try:
         os.fchown(fd, existing.st_uid, existing.st_gid)
+    except OSError:  # only root may give a file away; its group, any member may
+        with contextlib.suppress(OSError):
+            os.fchown(fd, -1, existing.st_gid)
     os.fchmod(fd, stat.S_IMODE(existing.st_mode))
 
 

@@ -16,6 +16,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -227,6 +228,42 @@ def test_output_where_no_file_may_be_made_is_one_line(
     monkeypatch.setattr(kb_files.tempfile, "mkstemp", refused)
     target = tmp_path / "kb.ttl"
     assert_one_line(kb("export", "-o", str(target)), 2, r": cannot write in .*: Permission denied$")
+
+
+@pytest.fixture
+def traversable() -> Iterator[Path]:
+    """A directory any user may enter (pytest's own are root's alone)."""
+    path = Path(tempfile.mkdtemp(prefix="kb-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to act as another user")
+def test_as_a_normal_user_read_only_directory_and_null_device(
+    traversable: Path,
+) -> None:
+    """As nobody (effective ids only, restored after): -o into a read-only directory is
+    one line, and -o to a null device (as /dev/null) works, where the temporary file beside
+    it could not be made."""
+    tmp_path = traversable
+    read_only = tmp_path / "ro"
+    read_only.mkdir(mode=0o555)
+    read_only.chmod(0o555)
+    null = mknod(tmp_path / "null", stat.S_IFCHR, (1, 3))
+    null.chmod(0o666)
+    assert kb("export", "-o", str(tmp_path / "warm.ttl")).exit_code == 0  # imports done
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        refused = kb("export", "-o", str(read_only / "kb.ttl"))
+        written = kb("export", "-o", str(null))
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+    assert_one_line(refused, 2, rf"^{read_only}/kb.ttl: cannot write in .*Permission denied$")
+    assert written.exit_code == 0, written.stderr
+    assert stat.S_ISCHR(null.stat().st_mode) and only_file_in(read_only) == []
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in a read-only directory")
