@@ -676,7 +676,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # a str: Path() would drop a trailing slash
     help="Write to FILE atomically.",
 )
 @click.pass_context
@@ -686,7 +686,7 @@ def export(
     fmt: str,
     inference: str,
     with_ontology: bool,
-    output: Path | None,
+    output: str | None,
 ) -> None:
     """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
     from kb.export import graph_ntriples, serialize_sorted

@@ -155,6 +155,11 @@ def write_atomic(path: str | Path, chunks: bytes | Iterable[bytes]) -> None:
 
     On any failure (including KeyboardInterrupt, SIGTERM and SIGHUP) the temporary file is
     removed and ``path`` is left as it was."""
+    name = os.fspath(path)
+    if not name:
+        raise InputError("'': an empty file name")
+    if name.endswith(("/", os.sep)):
+        raise InputError(f"{name}: not a file name (a trailing / names a directory)")
     path = Path(path)
     if isinstance(chunks, bytes):
         chunks = [chunks]

@@ -210,6 +210,18 @@ def test_special_output_targets_are_refused_in_one_line_and_kept(
     assert only_file_in(tmp_path) == before  # nothing left beside it
 
 
+@pytest.mark.parametrize("name", ["new-dir/", "", "existing.ttl/"])
+def test_output_names_that_are_no_file_names_are_refused(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o out/`` must not write a file called ``out`` (Path() drops the slash)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing.ttl").write_bytes(b"old\n")
+    result = CliRunner().invoke(cli, ["--root", str(MINI), "export", "-o", name])
+    assert_one_line(result, 2, "")
+    assert only_file_in(tmp_path) == ["existing.ttl"]
+
+
 @pytest.mark.parametrize("target", ["/proc/kb-export.ttl", "/proc/self/status"])
 def test_output_under_proc_is_one_line(target: str) -> None:
     if not Path("/proc/self").exists():
