@@ -307,17 +307,15 @@ def kb_root(tmp_path: Path) -> Path:
 
 
 def test_a_fifo_query_is_refused_at_once(tmp_path: Path, kb_root: Path) -> None:
-    """A .rq FIFO, a catalogue query that is a FIFO (--list, by name): refused by stat,
-    never opened (which would block until someone writes)."""
+    """A .rq FIFO, a FIFO path without .rq, a catalogue query that is a FIFO (--list, by
+    name): refused by stat, never opened (which would block until someone writes)."""
     fifo = _fifo(tmp_path / "q.rq")
+    bare = _fifo(tmp_path / "query-pipe")
     catalogued = _fifo(kb_root / "queries" / "zz-fifo.rq")
-    for args in ([str(fifo)], ["--list"], ["zz-fifo"]):
-        done = run_script("query", *args, root=kb_root, capture_output=True, timeout=30)
-        assert done.returncode == 2, (args, done.stderr)
-        assert (
-            done.stderr.decode()
-            == f"{fifo if args[0] == str(fifo) else catalogued}: not a regular file\n"
-        )
+    cases = {str(fifo): fifo, str(bare): bare, "--list": catalogued, "zz-fifo": catalogued}
+    for arg, named in cases.items():
+        done = run_script("query", arg, root=kb_root, capture_output=True, timeout=30)
+        assert (done.returncode, done.stderr.decode()) == (2, f"{named}: not a regular file\n")
 
 
 @pytest.mark.parametrize("where", ["data", "shapes", "import", "query", "expected", "catalogue"])
@@ -635,7 +633,10 @@ def _gone_soon(pid: int, seconds: float = 10) -> bool:
     return True
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+@pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+    reason="needs /proc/PID/task/TID/children (Linux)",
+)
 @pytest.mark.parametrize(
     ("signum", "code", "message"),
     [
