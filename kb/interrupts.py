@@ -48,10 +48,29 @@ def signals_raise() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+#: Blocked across a fork, so that the child never runs its parent's handlers.
+_FORK_BLOCKED = {*ENDING_SIGNALS, signal.SIGINT}
+
+
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Within the block (a fork), SIGTERM, SIGHUP and SIGINT wait; they are delivered
+    when it ends. A child forked inside starts with them blocked until
+    ``worker_signals()``: a signal sent to it at once is not taken by a copy of its
+    parent's handler (which would raise in the middle of its start, not end it)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_BLOCKED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def worker_signals() -> None:
     """In a forked worker: SIGTERM and SIGHUP end it at once (its parent ends it with
     SIGTERM; it must die, not raise), and Ctrl-C is left to the parent, which ends it
-    (the worker would print a traceback of its own)."""
+    (the worker would print a traceback of its own). Then the signals blocked across
+    the fork are let through."""
     for signum in ENDING_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_BLOCKED)

@@ -18,7 +18,7 @@ from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
 from kb.errors import InputError, TimeLimitError, term_too_long
 from kb.formats import CONSTRUCT_FORMATS, SELECT_FORMATS, results_format
-from kb.interrupts import signals_raise, worker_signals
+from kb.interrupts import signals_blocked, signals_raise, worker_signals
 from kb.resources import Layout
 
 if TYPE_CHECKING:
@@ -209,7 +209,8 @@ def run_with_time_limit(
     # terminal) raises instead of ending us at once, and the worker is ended with us.
     with signals_raise():
         try:
-            worker.start()
+            with signals_blocked():
+                worker.start()
             sender.close()
             return _result(receiver, prepared, timeout)
         finally:

@@ -651,7 +651,12 @@ def test_a_signal_to_kb_query_ends_its_worker(signum: int, code: int, message: s
     and its query worker with it, not left at 100% CPU under init."""
     process, worker = _start_endless_query()
     process.send_signal(signum)
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _gone_soon(worker, 0)
+        raise
     assert (process.returncode, err.decode(), out) == (code, message, b"")
     assert _gone_soon(worker), "the query worker outlived kb"
 
