@@ -6,8 +6,6 @@ directory. With ``CI=true`` a missing tool fails the test instead of skipping it
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,29 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.helpers import require_tool
 
 #: How long a server may take to answer its first request.
 START_TIMEOUT = 30.0
 #: How long a server may take to stop after SIGTERM before it is killed.
 STOP_TIMEOUT = 15.0
-JENA = Path(os.environ.get("KB_JENA", "/work/shared/tools/jena"))
-
-
-def in_ci() -> bool:
-    """True when missing tools must fail the run (env ``CI=true``)."""
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require_tool(name: str, path: str | None = None) -> str:
-    """The path of executable ``name``; skip the test (fail under CI) when it is missing."""
-    found = path if path and os.access(path, os.X_OK) else shutil.which(path or name)
-    if found:
-        return found
-    message = f"{name} is not installed"
-    if in_ci():
-        pytest.fail(f"{message} (CI=true: required)", pytrace=False)
-    pytest.skip(message)
 
 
 def free_port() -> int:
@@ -289,12 +270,3 @@ def isql(server: Server, statements: str, timeout: float = 60) -> str:
         check=True,
     )
     return result.stdout
-
-
-# --- Jena ---------------------------------------------------------------------------------
-
-
-def require_jena() -> Path:
-    """The Jena wrapper script (``jena arq …``); skip (fail under CI) when Java or it lacks."""
-    require_tool("java")
-    return Path(require_tool("jena", str(JENA)))

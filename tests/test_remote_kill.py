@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from servers import Server, start_oxigraph, stop
 
 from kb import remote
 from kb.errors import ServerError
+from tests.servers import Server, start_oxigraph, stop
 
 GRAPH = "https://w3id.org/lifesci-news-kb/graph/published"
 

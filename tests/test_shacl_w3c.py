@@ -21,9 +21,9 @@ from rdflib.namespace import Namespace
 from kb.shacl import SUPPORTED_COMPONENTS, Report, ShapesFailure, validate_store
 from kb.shacl.fallback import report_results
 from kb.shacl.graph import Term, TripleIndex
+from tests.helpers import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-SUITE = Path(os.environ.get("W3C_SHACL_TESTS", ROOT.parent / "shared" / "w3c-shacl-tests"))
+SUITE = Path(os.environ.get("W3C_SHACL_TESTS", REPO.parent / "shared" / "w3c-shacl-tests"))
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -11,7 +11,7 @@ patch to the bundled data with exactly one defect:
   sh:sourceConstraintComponent and sh:resultSeverity.
 
 The results of pySHACL and of Jena must equal the expected results, as sets. Jena runs
-once for all fixtures (tests/shapes/ShaclBatch.java, through ../shared/tools/jena); the
+once for all fixtures (tests/shapes/ShaclBatch.java, through scripts/jena); the
 bundled data is also checked with the real ``jena shacl validate`` command.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -38,12 +37,11 @@ from kb.namespaces import KBSH
 from kb.published import to_rdflib
 from kb.resources import default_layout
 from kb.store import load_files
+from tests.helpers import JENA, REPO, jena_missing, require_jena
 
-ROOT = Path(__file__).resolve().parent.parent
-SHAPES = ROOT / "ontology" / "shapes.ttl"
-FIXTURES = ROOT / "tests" / "shapes" / "fixtures"
-BATCH = ROOT / "tests" / "shapes" / "ShaclBatch.java"
-JENA = Path(os.environ.get("KB_JENA", ROOT.parent / "shared" / "tools" / "jena"))
+SHAPES = REPO / "ontology" / "shapes.ttl"
+FIXTURES = REPO / "tests" / "shapes" / "fixtures"
+BATCH = REPO / "tests" / "shapes" / "ShaclBatch.java"
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KBT = Namespace("https://w3id.org/lifesci-news-kb/tests#")
@@ -123,14 +121,14 @@ def apply_patch(store: pyoxigraph.Store, patch: Patch) -> None:
 
 @functools.cache
 def _ontology_schema() -> tuple[pyoxigraph.Store, Schema]:
-    ontology = load_files([default_layout(ROOT).ontology])
+    ontology = load_files([default_layout(REPO).ontology])
     return ontology, Schema.from_store(ontology)
 
 
 def entailed_graph(patch: Patch | None = None) -> rdflib.Graph:
     """Data (patched) + ontology + the closure of kb.entail, as an rdflib.Graph."""
     ontology, schema = _ontology_schema()
-    store = load_files(default_layout(ROOT).data_files)
+    store = load_files(default_layout(REPO).data_files)
     if patch is not None:
         apply_patch(store, patch)
     add_closure(store, schema)
@@ -265,19 +263,6 @@ def pyshacl_results(data: rdflib.Graph) -> set[ResultKey]:
     return results_of(report)
 
 
-def jena_command() -> Path:
-    """The Jena wrapper; skip without Java or Jena, but fail under CI=true."""
-    missing = [name for name in ("java",) if shutil.which(name) is None]
-    if not JENA.exists():
-        missing.append(str(JENA))
-    if missing:
-        reason = f"Jena needs {', '.join(missing)}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: Java and Jena are required)")
-        pytest.skip(reason)
-    return JENA
-
-
 def read_report(path: Path) -> rdflib.Graph:
     """Parse a Jena report (Turtle or N-Triples)."""
     fmt = "nt" if path.suffix == ".nt" else "turtle"
@@ -304,7 +289,7 @@ def test_bundled_data_conforms_under_pyshacl() -> None:
 
 def test_bundled_data_conforms_under_jena(bundled_nt: Path) -> None:
     """No violation and no warning under the `jena shacl validate` command."""
-    jena = jena_command()
+    jena = require_jena()
     run = subprocess.run(
         [str(jena), "shacl", "validate", "--shapes", str(SHAPES), "--data", str(bundled_nt)],
         capture_output=True,
@@ -330,7 +315,7 @@ def pyshacl_fixture_results(name: str) -> set[ResultKey]:
 
 def start_jena_batch(work: Path) -> subprocess.Popen[str] | None:
     """Write every fixture's entailed graph and start one Jena run over all of them."""
-    if shutil.which("java") is None or not JENA.exists():
+    if jena_missing():
         return None
     lines = []
     for name, fixture in all_fixtures().items():
@@ -376,7 +361,7 @@ def test_fixture_under_pyshacl(name: str, fixture_reports: FixtureReports) -> No
 @pytest.mark.parametrize("name", [path.stem for path in fixture_paths()])
 def test_fixture_under_jena(name: str, fixture_reports: FixtureReports) -> None:
     """Jena reports exactly the fixture's expected results."""
-    jena_command()
+    require_jena()
     assert fixture_reports.jena is not None
     assert fixture_reports.jena[name] == all_fixtures()[name].expected
 
@@ -457,7 +442,7 @@ def test_every_class_in_use_is_a_target() -> None:
     """Every class of a data node is a target class of a shape, or a subclass of one."""
     graph = entailed_graph()
     targets = set(shapes_graph().objects(None, SH.targetClass))
-    data = load_files(default_layout(ROOT).data_files)
+    data = load_files(default_layout(REPO).data_files)
     used = {
         URIRef(q.object.value)
         for q in data.quads_for_pattern(None, pyoxigraph.NamedNode(str(RDF.type)), None)
