@@ -6,6 +6,8 @@ tests/helpers.py; test modules import them from there, never from here.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from tests.helpers import REPO
@@ -17,18 +19,20 @@ from tests.helpers import REPO
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A running ``oxigraph serve`` on a free loopback port and a persistent location."""
-    from tests.servers import oxigraph_server
+    from tests.servers import running, start_oxigraph
 
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "store") as server:
+    location = tmp_path_factory.mktemp("oxigraph") / "store"
+    with running(functools.partial(start_oxigraph, location)) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A private Virtuoso instance (generated virtuoso.ini, free loopback ports)."""
-    from tests.servers import virtuoso_server
+    from tests.servers import running, start_virtuoso
 
-    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+    directory = tmp_path_factory.mktemp("virtuoso")
+    with running(functools.partial(start_virtuoso, directory)) as server:
         yield server
 
 
