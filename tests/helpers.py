@@ -6,16 +6,22 @@ Imported as ``tests.helpers`` (pyproject's ``pythonpath = ["."]``), never from c
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib
 import os
+import pickle
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "mini"
@@ -84,6 +90,38 @@ def require_jena() -> str:
     if missing:
         unavailable(f"Jena is not installed ({missing}): {INSTALL['jena']}")
     return str(JENA)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on file ``path`` (parallel xdist workers take turns)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T]
+) -> T:
+    """``compute(a fresh directory)``, once per test run even under xdist: the first worker
+    to ask computes it under a lock and stores it (pickled) in the run's shared temporary
+    directory; the other workers read it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return compute(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # .../pytest-N, above popen-gwK
+    stored = shared / f"{name}.pickle"
+    with locked(shared / f"{name}.lock"):
+        if stored.is_file():
+            return pickle.loads(stored.read_bytes())  # type: ignore[no-any-return]
+        result = compute(tmp_path_factory.mktemp(name))
+        partial = stored.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(result))
+        partial.replace(stored)
+    return result
 
 
 def benchmark_module(name: str) -> ModuleType:

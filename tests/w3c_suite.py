@@ -10,8 +10,6 @@ instead; ``KB_PYPI_SIMPLE`` another index (default https://pypi.org/simple).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import io
@@ -23,8 +21,9 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+
+from tests.helpers import locked
 
 PROJECT = "pyshacl"
 INSIDE = PurePosixPath("test/resources/sht_tests")
@@ -62,7 +61,7 @@ def suite_directory(cache: Path | None = None, index: str | None = None) -> Path
     # After a failed fetch, the other xdist workers of the same run reuse its reason.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     failure = cache / f".w3c-shacl-tests-{PROJECT}-{version}.{run}.failed" if run else None
-    with _locked(cache / ".w3c-shacl-tests.lock"):
+    with locked(cache / ".w3c-shacl-tests.lock"):
         if (target / "manifest.ttl").is_file():  # another worker fetched it meanwhile
             return target
         if failure is not None and failure.is_file():
@@ -80,18 +79,6 @@ def suite_directory(cache: Path | None = None, index: str | None = None) -> Path
                 failure.write_text(message, encoding="utf-8")
             raise SuiteUnavailable(message) from error
     return target
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` (parallel test workers fetch one at a time)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def fetch_sdist(index: str, version: str) -> bytes:
