@@ -49,4 +49,6 @@ def test_a_clone_alone_collects_every_test(tmp_path: Path) -> None:
     assert re.fullmatch(r"\d+ tests collected in [\d.]+s", summary), report  # no "N errors"
     assert "ERROR collecting" not in report, report
     assert "tests/test_cli.py::" in report, report
-    assert "tests/test_shacl_w3c.py::test_w3c_case[" in report, report
+    # The W3C cases, or (offline) the placeholder that skips with the reason; not NOTSET.
+    w3c = "tests/test_shacl_w3c.py::test_w3c_case["
+    assert f"{w3c}core/" in report or f"{w3c}suite-unavailable]" in report, report
