@@ -79,7 +79,13 @@ def uses_service(query: str) -> bool:
     """True when the query may hold a SERVICE clause: a word outside strings, IRIs,
     comments and the local part of prefixed names that contains SERVICE in any case.
     A containing word, not an equal one: pyoxigraph reads ``trueSERVICE``,
-    ``SERVICESILENT`` or ``1e5SERVICE`` as two tokens, the second a SERVICE keyword."""
+    ``SERVICESILENT`` or ``1e5SERVICE`` as two tokens, the second a SERVICE keyword.
+
+    >>> uses_service("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
+    True
+    >>> uses_service('SELECT * { ?s ?p "SERVICE" } # SERVICE in a comment')
+    False
+    """
     return any(
         t.kind == "word"
         and "SERVICE" in t.text.upper()
@@ -137,7 +143,13 @@ def bind_term(value: str) -> str:
 
 
 def parse_binding(text: str) -> tuple[str, str]:
-    """``NAME=VALUE`` -> (NAME, SPARQL term)."""
+    """``NAME=VALUE`` -> (NAME, SPARQL term).
+
+    >>> parse_binding("role=role:minister")
+    ('role', '<https://w3id.org/lifesci-news-kb/id/role/minister>')
+    >>> parse_binding("name=Rome")
+    ('name', '"Rome"')
+    """
     name, sep, value = text.partition("=")
     name = name.strip().lstrip("?$")
     if not sep or not _VARNAME.match(name):

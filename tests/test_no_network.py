@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.cli import cli
 from kb.sparql_text import uses_service
-from tests.conftest import MINI
+from tests.helpers import kb
 
 RESULTS = (
     b'{"head":{"vars":["a"]},"results":{"bindings":'
@@ -76,11 +75,6 @@ def quiet(listener: Listener) -> Iterator[Listener]:
     listener.requests.clear()
     yield listener
     assert listener.requests == [], listener.requests
-
-
-def kb(*args: str) -> Result:
-    """``kb --root MINI ARGS`` in-process."""
-    return CliRunner().invoke(cli, ["--root", str(MINI), *args])
 
 
 def one_line(result: Result) -> str:

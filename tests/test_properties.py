@@ -18,7 +18,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kb.namespaces import ID, KB, PREFIXES
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 SCHEMA = Namespace(PREFIXES["schema"])
 ORG = Namespace(PREFIXES["org"])
