@@ -114,8 +114,9 @@ def validate(
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
     shapes_store = load_files([shapes_path])
-    data = published_store(layout, data_files, loading)
     try:
+        _refuse_service(shapes_store)
+        data = published_store(layout, data_files, loading)
         if engine == "fast":
             return _fast(data, shapes_store, validating)
         return ENGINES[engine](data, shapes_store)
@@ -127,7 +128,19 @@ def validate_store(
     data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = DEFAULT_ENGINE
 ) -> Report:
     """Validate an already built data store against a shapes store."""
+    _refuse_service(shapes)
     return ENGINES[engine](data, shapes)
+
+
+def _refuse_service(shapes: pyoxigraph.Store) -> None:
+    """ShapesRefused when SPARQL in the shapes may hold SERVICE (whichever engine runs)."""
+    from kb.shacl import ShapesFailure
+    from kb.shacl.sparql import refuse_service
+
+    try:
+        refuse_service(shapes)
+    except ShapesFailure as exc:
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
 
 
 def _fast(
