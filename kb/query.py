@@ -3,7 +3,6 @@ optionally in a worker process under a time limit, and serialise its results."""
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
-from kb.errors import InputError, TimeLimitError
+from kb.errors import InputError
 from kb.resources import Layout
 
 if TYPE_CHECKING:
@@ -157,38 +156,11 @@ def run_with_time_limit(
     fmt: str | None = None,
     timeout: float | None = 60.0,
 ) -> QueryResult:
-    """``execute`` in a forked worker process, ended after ``timeout`` seconds (exit 3).
-    Without a timeout (or where fork is unavailable) it runs in this process."""
-    if not timeout or "fork" not in multiprocessing.get_all_start_methods():
-        return execute(store, prepared, fmt)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(store, prepared, fmt, sender))
-    worker.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
-        ok, value = receiver.recv()
-    except EOFError:
-        raise InputError(f"{prepared.source}: the query worker died") from None
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        receiver.close()
-    if not ok:
-        raise value
-    return value
+    """``execute`` in a bounded worker process (``kb.worker``), ended after ``timeout``
+    seconds (exit 3). Without a timeout (or where fork is unavailable) it runs here."""
+    from kb.worker import run_bounded
 
-
-def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any) -> None:
-    try:
-        sender.send((True, execute(store, prepared, fmt)))
-    except Exception as exc:  # sent back and re-raised in the parent
-        sender.send((False, exc if isinstance(exc, InputError) else InputError(str(exc))))
-    finally:
-        sender.close()
+    return run_bounded(execute, (store, prepared, fmt), timeout, f"{prepared.source}: query")
 
 
 def run_query(

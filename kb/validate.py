@@ -9,9 +9,10 @@ on). Both give the same ``Report``: terms in N-Triples form, paths rendered by
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,23 +106,56 @@ def validate(
     engine: str = DEFAULT_ENGINE,
     loading: Progress | None = None,
     validating: Progress | None = None,
+    timeout: float | None = None,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``).
 
     ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
-    ``validating(shapes_done, shapes_total)`` how far the fast engine has got."""
+    ``validating(shapes_done, shapes_total)`` how far the fast engine has got. With a
+    ``timeout``, loading, inference and validation run in a worker process bounded as
+    ``kb query``'s (``kb.worker``: TimeLimitError past the time or the memory allowed)."""
+    from kb.worker import run_bounded
+
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
+    job = (layout, data_files, shapes_path, engine, loading, validating)
+    return run_bounded(_validate, job, timeout, "validation")
+
+
+def _validate(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None,
+    shapes_path: Path,
+    engine: str,
+    loading: Progress | None,
+    validating: Progress | None,
+) -> Report:
     shapes_store = load_files([shapes_path])
     try:
         _refuse_service(shapes_store)
         data = published_store(layout, data_files, loading)
-        if engine == "fast":
-            return _fast(data, shapes_store, validating)
-        return ENGINES[engine](data, shapes_store)
+        with _engine_refusals():
+            if engine == "fast":
+                return _fast(data, shapes_store, validating)
+            return ENGINES[engine](data, shapes_store)
     except ShapesRefused as exc:
         raise InputError.at(shapes_path, None, str(exc)) from None
+
+
+@contextlib.contextmanager
+def _engine_refusals() -> Iterator[None]:
+    """What pySHACL raises on shapes it cannot use, as ShapesRefused (one line, exit 2):
+    a SHACL-SPARQL syntax error (pyparsing), $shapesGraph (NotImplementedError)."""
+    from pyparsing.exceptions import ParseBaseException
+
+    try:
+        yield
+    except NotImplementedError as exc:
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}") from None
+    except ParseBaseException as exc:
+        line = " ".join(str(exc).split())
+        raise ShapesRefused(f"SPARQL syntax error in a SHACL-SPARQL constraint: {line}") from None
 
 
 def validate_store(
