@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,12 @@ class Report:
 
 
 class ShapesRefused(InputError):
-    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL)."""
+    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL);
+    ``near`` is text of the shapes file to find the line of the fault by."""
+
+    def __init__(self, message: str, near: str | None = None) -> None:
+        super().__init__(message)
+        self.near = near
 
 
 Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store"], Report]
@@ -140,7 +146,24 @@ def _validate(
                 return _fast(data, shapes_store, validating)
             return ENGINES[engine](data, shapes_store)
     except ShapesRefused as exc:
-        raise InputError.at(shapes_path, None, str(exc)) from None
+        raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
+
+
+def _line_of(path: Path, near: str | None) -> int | None:
+    """The number of the first line of ``path`` holding ``near`` (None if none does)."""
+    if not near:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    # the literal's text as written may hold escapes: else its longest unescaped piece
+    pieces = sorted(re.split(r'["\\\n\r]', near), key=len, reverse=True)
+    for needle in (near, pieces[0]):
+        at = text.find(needle) if len(needle) >= 4 else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
 
 
 @contextlib.contextmanager
@@ -152,10 +175,11 @@ def _engine_refusals() -> Iterator[None]:
     try:
         yield
     except NotImplementedError as exc:
-        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}") from None
+        near = "shapesGraph" if "shapesGraph" in str(exc) else None
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}", near) from None
     except ParseBaseException as exc:
-        line = " ".join(str(exc).split())
-        raise ShapesRefused(f"SPARQL syntax error in a SHACL-SPARQL constraint: {line}") from None
+        message = f"SPARQL syntax error in a SHACL-SPARQL constraint: {exc}"
+        raise ShapesRefused(message, exc.line.strip()) from None
 
 
 def validate_store(
@@ -174,7 +198,8 @@ def _refuse_service(shapes: pyoxigraph.Store) -> None:
     try:
         refuse_service(shapes)
     except ShapesFailure as exc:
-        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
 
 
 def _fast(
@@ -187,7 +212,8 @@ def _fast(
     try:
         report = fast_validate(data, shapes, fallback=True, progress=progress)
     except ShapesFailure as exc:
-        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
     results = sorted((_from_fast(r) for r in report.results), key=Result.order)
     unsupported = [Unsupported(_nt(u.shape), u.reason) for u in report.unsupported]
     counts = Counter({s: 0 for s in SEVERITIES})

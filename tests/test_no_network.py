@@ -348,7 +348,7 @@ def test_shacl_sparql_service_refused(quiet: Listener, tmp_path: Path) -> None:
     shapes = _sparql_shapes(tmp_path / "service.ttl", select)
     result = kb("validate", "--shapes", str(shapes))
     assert result.exit_code == 2
-    assert one_line(result).startswith(f"{shapes}: ")
+    assert one_line(result).startswith(f"{shapes}:4: ")
 
 
 @pytest.mark.parametrize("engine", ["fast", "pyshacl"])
@@ -367,7 +367,7 @@ def test_shacl_sparql_disguised_service_refused(
     )
     result = kb("validate", "--engine", engine, "--shapes", str(shapes))
     assert result.exit_code == 2
-    assert one_line(result).startswith(f"{shapes}: ")
+    assert one_line(result).startswith(f"{shapes}:4: ")
 
 
 def test_shacl_sparql_from_loads_nothing(quiet: Listener, tmp_path: Path) -> None:

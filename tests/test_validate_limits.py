@@ -105,9 +105,10 @@ BAD_SPARQL = {
 @pytest.mark.parametrize("engine", ["fast", "pyshacl"])
 @pytest.mark.parametrize("name", sorted(BAD_SPARQL))
 def test_unusable_sparql_constraint_is_one_line(tmp_path: Path, name: str, engine: str) -> None:
-    """A SHACL-SPARQL syntax error or $shapesGraph: exit 2, one line naming the file."""
+    """A SHACL-SPARQL syntax error or $shapesGraph: exit 2, one line naming the file and
+    the line of the constraint."""
     shapes = shapes_file(
         tmp_path / f"{name}.ttl", f'sh:sparql [ sh:select """{BAD_SPARQL[name]}""" ]'
     )
     result = kb("validate", "--engine", engine, "--shapes", str(shapes))
-    one_line(result, 2, re.escape(f"{shapes}: "))
+    one_line(result, 2, re.escape(f"{shapes}:4: "))

@@ -32,6 +32,17 @@ _NAMESPACE = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
 _SUBSTITUTE = re.compile(r"\{[$?]([A-Za-z_]\w*)\}")
 
 
+class SparqlFailure(ShapesFailure):
+    """A SHACL-SPARQL text the engines must not run; ``near`` is the line of it to show
+    (the one holding the fault where known), to find it in the shapes file."""
+
+    def __init__(self, message: str, text: str, word: str = "") -> None:
+        super().__init__(message)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        marked = [line for line in lines if word and word.upper() in line.upper()]
+        self.near = (marked or lines or [""])[0]
+
+
 class SparqlConstraint:
     """One sh:sparql constraint of a shape."""
 
@@ -72,16 +83,17 @@ class SparqlConstraint:
         """Refuse what SHACL-SPARQL forbids (as pySHACL does)."""
         for what in ("MINUS", "VALUES", "SERVICE"):
             if uses_keyword(text, what):
-                raise ShapesFailure(f"a SPARQL constraint must not contain {what}")
+                raise SparqlFailure(f"a SPARQL constraint must not contain {what}", text, what)
         words = list(tokens(text))
         for before, token in pairwise(words):
             if _is_word(before, "AS") and token.kind == "var" and token.text[1:] in PREBOUND:
-                raise ShapesFailure(f"a SPARQL constraint must not re-bind ${token.text[1:]}")
+                message = f"a SPARQL constraint must not re-bind ${token.text[1:]}"
+                raise SparqlFailure(message, text, token.text)
         selects = [i for i, token in enumerate(words) if _is_word(token, "SELECT")]
         if len(selects) > 1:
             names = [t.text[1:] for t in _projection(words[selects[1] :]) if t.kind == "var"]
             if "this" not in names:
-                raise ShapesFailure("a nested SELECT must project $this")
+                raise SparqlFailure("a nested SELECT must project $this", text, "SELECT")
 
     def substituted(self) -> str:
         """The query text with $currentShape and $PATH replaced, $this written ?this."""
@@ -116,7 +128,7 @@ class SparqlConstraint:
             # pyoxigraph's substitutions leave bound($this) false in nested groups
             text = _bound_this_true(text)
             prefixes = self.prefixes()
-            _parse(prefixes + "\n" + text, self.node)
+            _parse(prefixes + "\n" + text, self)
             focus_query = f"SELECT DISTINCT ?this WHERE {{ {focus} }}"
             return Query(prefixes + "\n" + text, self.shape, [emit], per_focus=focus_query)
         words = list(tokens(text))
@@ -125,14 +137,14 @@ class SparqlConstraint:
             raise Unsupported("a SPARQL constraint that is not a SELECT query")
         projection, at, group = _select_parts(words[select:])
         if group is None:
-            raise ShapesFailure(f"SPARQL constraint {self.node}: no WHERE group")
+            raise SparqlFailure(f"SPARQL constraint {self.node}: no WHERE group", self.select)
         opens = group.start + 1
         if not _projects_this(projection):
             text = text[:at] + "?this " + text[at:]
             opens += len("?this ")
         text = text[:opens] + f" {focus} " + text[opens:]
         text = self.prefixes() + "\n" + text
-        _parse(text, self.node)
+        _parse(text, self)
         return Query(text, self.shape, [emit])
 
 
@@ -144,7 +156,8 @@ def refuse_service(shapes: ox.Store) -> None:
         for quad in shapes.quads_for_pattern(None, predicate, None):
             text = quad.object
             if isinstance(text, ox.Literal) and uses_keyword(text.value, "SERVICE"):
-                raise ShapesFailure(f"{quad.subject}: SPARQL in shapes must not contain SERVICE")
+                message = f"{quad.subject}: SPARQL in shapes must not contain SERVICE"
+                raise SparqlFailure(message, text.value, "SERVICE")
 
 
 def _is_word(token: Token, word: str) -> bool:
@@ -199,12 +212,13 @@ def _bound_this_true(text: str) -> str:
     return "".join(parts) + text[done:]
 
 
-def _parse(text: str, node: Term) -> None:
+def _parse(text: str, constraint: SparqlConstraint) -> None:
     """Refuse a query pyoxigraph cannot parse."""
     try:
         ox.Store().query(text)
     except SyntaxError as exc:
-        raise ShapesFailure(f"SPARQL constraint {node}: {exc}") from None
+        message = f"SPARQL constraint {constraint.node}: {exc}"
+        raise SparqlFailure(message, constraint.select) from None
 
 
 def join_is_prebinding(text: str) -> bool:
