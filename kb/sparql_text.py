@@ -42,10 +42,10 @@ _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\
                      r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.S)  # fmt: skip
 #: An IRI as pyoxigraph reads one: \u and \U escapes allowed (``<http://x/\u0061#b>``).
 _IRIREF = re.compile(r'<(?:[^\x00-\x20<>"{}|^`\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
-_WORD = re.compile(f"[{_LETTER}][{_LETTER}{_MORE}-]*")
+#: Keywords, prefixes and local names: '.' inside, never last (``ex.a:b.c``).
+_WORD = re.compile(f"[{_LETTER}](?:[{_LETTER}{_MORE}.-]*[{_LETTER}{_MORE}-])?")
 _VAR = re.compile(f"[?$][{_LETTER}0-9][{_LETTER}{_MORE}]*")
 _NUMBER = re.compile(r"\d+\.\d*[eE][+-]?\d+|\.?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*:", re.I)
 #: Kinds of token after which ``<`` inside an expression is the less-than operator.
 _OPERANDS = frozenset({"word", "var", "iri", "string", "number", ")"})
 
@@ -167,9 +167,14 @@ def uses_service(query: str) -> bool:
 
 def undeclared_prefixes(query: str) -> list[str]:
     """The prefixes ``query`` uses in prefixed names without a PREFIX declaration."""
-    declared = {m.group(1) for m in _PREFIX_DECL.finditer(query)}
+    words = list(tokens(query))
+    declared = {
+        name.text
+        for keyword, name, colon in zip(words, words[1:], words[2:], strict=False)
+        if keyword.kind == "word" and keyword.text.upper() == "PREFIX" and colon.kind == ":"
+    }
     found: list[str] = []
-    for token in tokens(query):
+    for token in words:
         end = token.start + len(token.text)
         if token.kind != "word" or query[end : end + 1] != ":":
             continue
