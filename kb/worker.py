@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -67,6 +68,7 @@ def run_bounded(
 def _work(job: Callable[..., Any], args: tuple[Any, ...], limit: int, sender: Any) -> None:
     try:
         if limit:
+            _silence_native_stderr()
             _cap_memory(limit)
         sender.send((True, job(*args)))
     except MemoryError:
@@ -77,6 +79,21 @@ def _work(job: Callable[..., Any], args: tuple[Any, ...], limit: int, sender: An
         sender.send((False, InputError(str(exc))))
     finally:
         sender.close()
+
+
+def _silence_native_stderr() -> None:
+    """Send what native code writes straight to file descriptor 2 (Rust's "memory
+    allocation of N bytes failed" and its backtrace) nowhere; Python's ``sys.stderr``
+    (progress bars) keeps writing where it did. The parent says what happened, in one line."""
+    try:
+        if sys.stderr.fileno() == 2:
+            kept = os.dup(2)
+            sys.stderr = open(kept, "w", encoding=sys.stderr.encoding, errors="replace")  # noqa: SIM115
+    except (AttributeError, OSError, ValueError):
+        pass  # a stream without a descriptor (a test runner's): nothing to keep
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _cap_memory(limit_mb: int) -> None:

@@ -5,7 +5,11 @@ RDFS closure end under ``--timeout`` (or past the memory allowed) with one line 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from click.testing import CliRunner, Result
 from kb.cli import cli
 from tests.conftest import MINI
 
+KB_SCRIPT = shutil.which("kb") or str(Path(sys.executable).parent / "kb")
 SHAPES_HEAD = (
     "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
     "@prefix schema: <https://schema.org/> .\n"
@@ -84,16 +89,29 @@ def test_imported_subclass_chain_ends_at_timeout(tmp_path: Path) -> None:
     one_line(result, 3, r"validation ran longer than 1 s$")
 
 
-def test_imported_subclass_chain_ends_past_the_memory_allowed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def run_script(*args: str, memory_mb: int) -> subprocess.CompletedProcess[str]:
+    """The real console script with a worker memory allowance of ``memory_mb`` (so that
+    what native code writes to stderr is seen too)."""
+    env = {**os.environ, "KB_MEMORY_LIMIT_MB": str(memory_mb)}
+    command = [KB_SCRIPT, "--root", str(MINI), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_imported_subclass_chain_ends_past_the_memory_allowed(tmp_path: Path) -> None:
     """The same chain with time to spare but 300 MB of memory: exit 3, one line."""
-    monkeypatch.setenv("KB_MEMORY_LIMIT_MB", "300")
     chain = subclass_chain(tmp_path / "chain.ttl")
-    result = CliRunner().invoke(
-        cli, ["--root", str(MINI), "--import", str(chain), "validate", "--timeout", "120"]
-    )
-    one_line(result, 3, r"validation needed more than 300 MB of memory$")
+    done = run_script("--import", str(chain), "validate", "--timeout", "120", memory_mb=300)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == "validation needed more than 300 MB of memory\n"
+
+
+def test_query_ends_past_the_memory_allowed() -> None:
+    """kb query's worker has the same allowance: a sorted cross join, one line, exit 3
+    (not Rust's "memory allocation of N bytes failed" and its backtrace)."""
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?i"
+    done = run_script("query", "--format", "csv", query, memory_mb=100)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == "query: query needed more than 100 MB of memory\n"
 
 
 BAD_SPARQL = {
