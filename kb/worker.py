@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from kb.errors import InputError, KBError, TimeLimitError
+from kb.export import _sigterm_raises
 
 T = TypeVar("T")
 
@@ -47,7 +48,9 @@ def run_bounded(
     worker.start()
     sender.close()
     try:
-        if not receiver.poll(timeout):
+        with _sigterm_raises():  # so that `finally` ends the worker (not left at 100% CPU)
+            ready = receiver.poll(timeout)
+        if not ready:
             raise TimeLimitError(f"{what} ran longer than {timeout:g} s")
         ok, value = receiver.recv()
     except EOFError:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,35 @@ def test_unusable_sparql_constraint_is_one_line(tmp_path: Path, name: str, engin
     )
     result = kb("validate", "--engine", engine, "--shapes", str(shapes))
     one_line(result, 2, re.escape(f"{shapes}:4: "))
+
+
+def _running_with(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (a forked worker keeps its parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_text(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_sigterm_ends_the_validation_worker(tmp_path: Path) -> None:
+    """SIGTERM (what `timeout` and systemd send) to kb validate: 'kb: terminated', 143,
+    and its worker is gone too (not left running at 100% CPU)."""
+    select = "SELECT $this WHERE { $this ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    shapes = shapes_file(tmp_path / "join.ttl", f'sh:sparql [ sh:select """{select}""" ]')
+    command = [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "60", "--shapes"]
+    process = subprocess.Popen(
+        [*command, str(shapes)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while len(_running_with(str(shapes))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the worker runs
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stderr) == (143, "kb: terminated\n")
+    time.sleep(0.5)
+    assert _running_with(str(shapes)) == []
