@@ -2,13 +2,14 @@
 form, SERVICE / MINUS / VALUES, undeclared prefixes) and for binding values safely: user
 text is never spliced into a query; values become escaped N-Triples terms.
 
-What pyoxigraph 0.5 does, found by experiment (tests/test_no_network.py holds the cases):
+What pyoxigraph 0.5 does, found by experiment (tests/test_properties.py and
+tests/test_no_network.py hold the cases):
 a comment runs from ``#`` to the next ``\\n`` or ``\\r`` (no other line terminator);
 ``\\uXXXX`` escapes count inside strings and IRIs only (never in keywords, names or to end
 a string); a backslash elsewhere escapes one character of a local name (``ex:a\\#``);
 keywords glue to what precedes them (``trueSERVICE``, ``1e5SERVICE``, ``SERVICESILENT``);
 and inside an expression ``<`` after an operand is less-than, so ``FILTER(?x<2)SERVICE``
-is no IRI: ``keyword_used`` tries both readings of every such ``<``.
+is no IRI: ``uses_keyword`` tries both readings of every such ``<``.
 
 >>> [t.text for t in tokens("SELECT * WHERE { ?s ?p <http://x/a#b> } # SERVICE")]
 ['SELECT', '*', 'WHERE', '{', '?s', '?p', '<http://x/a#b>', '}']

@@ -174,7 +174,7 @@ def _select_parts(words: list[Token]) -> tuple[list[Token], int, Token | None]:
     while i < len(words) and not (_is_word(words[i], "WHERE") or words[i].kind == "{"):
         i += 1
     group = next((t for t in words[i:] if t.kind == "{"), None)
-    at = words[start].start if start < len(words) else len(words)
+    at = words[start].start if group else 0  # with a group, a token follows SELECT
     return words[start:i], at, group
 
 
