@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Query
 from kb.shacl.graph import Term, TripleIndex, sh
-from kb.shacl.model import Shape, ShapesFailure, Unsupported, is_true
+from kb.shacl.model import NotCompiled, Shape, ShapesFailure, is_true
 from kb.sparql_text import Token, tokens, uses_keyword
 
 COMPONENT = sh("SPARQLConstraintComponent")
@@ -100,11 +100,11 @@ class SparqlConstraint:
         text = self.select
         names = {t.text[1:] for t in tokens(text) if t.kind == "var"}
         if "shapesGraph" in names:
-            raise Unsupported("$shapesGraph in a SPARQL constraint")
+            raise NotCompiled("$shapesGraph in a SPARQL constraint")
         values = {"$this": "?this"}
         if "currentShape" in names:
             if isinstance(self.shape.node, ox.BlankNode):
-                raise Unsupported("$currentShape of a blank-node shape")
+                raise NotCompiled("$currentShape of a blank-node shape")
             values["$currentShape"] = values["?currentShape"] = str(self.shape.node)
         if self.shape.path is not None:
             values["$PATH"] = self.shape.path
@@ -134,7 +134,7 @@ class SparqlConstraint:
         words = list(tokens(text))
         select = next((i for i, t in enumerate(words) if _is_word(t, "SELECT")), None)
         if select is None:
-            raise Unsupported("a SPARQL constraint that is not a SELECT query")
+            raise NotCompiled("a SPARQL constraint that is not a SELECT query")
         projection, at, group = _select_parts(words[select:])
         if group is None:
             raise SparqlFailure(f"SPARQL constraint {self.node}: no WHERE group", self.select)
