@@ -290,7 +290,8 @@ class SizeRun:
 
     def validate(self) -> None:
         shapes, entailed = str(ROOT / "ontology" / "shapes.ttl"), str(self.ws.entailed_ttl)
-        validate = [KB, "validate", str(self.ws.data), "--format", "json"]
+        # --timeout 0: no worker, no limits (large data may take longer than the default)
+        validate = [KB, "validate", str(self.ws.data), "--format", "json", "--timeout", "0"]
         self.time("validate", "kb", validate)
         if kb_engines() >= {"fast", "pyshacl"}:
             self.time("validate", "kb pyshacl", [*validate, "--engine", "pyshacl"])
