@@ -298,6 +298,14 @@ def cli(
     help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
     "does not support) or pyshacl (the reference engine).",
 )
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=300.0,
+    show_default=True,
+    help="Stop loading, inference and validation after SECONDS or past the memory "
+    "allowed (exit 3); 0 for no limit.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -307,6 +315,7 @@ def validate(
     max_results: int | None,
     strict: bool,
     engine: str,
+    timeout: float,
 ) -> None:
     """Validate the published graph (data + ontology + closure) against the shapes.
 
@@ -317,7 +326,9 @@ def validate(
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
-        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
+        report = run(
+            _layout(ctx), data_files or None, shapes, engine, loading, validating, timeout or None
+        )
     if report.unsupported:
         names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")

@@ -5,8 +5,6 @@ results come back as one ``QueryResult`` whichever engine ran them (``Local`` he
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -16,9 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
-from kb.errors import InputError, TimeLimitError, term_too_long
+from kb.errors import InputError
 from kb.formats import CONSTRUCT_FORMATS, SELECT_FORMATS, results_format
-from kb.interrupts import signals_blocked, signals_raise, worker_signals
 from kb.resources import Layout
 
 if TYPE_CHECKING:
@@ -59,6 +56,8 @@ def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
     from kb.store import refuse_url
 
     refuse_url(query)
+    # lexists, not is_file: a FIFO or device given as a query file is refused by the
+    # reader, not taken for inline SPARQL or a catalogue name
     if query.endswith(".rq") or ("/" in query and os.path.lexists(query)):
         entry = parse_query_file(Path(query))
         return entry.text, entry
@@ -198,76 +197,11 @@ def run_with_time_limit(
     fmt: str | None = None,
     timeout: float | None = 60.0,
 ) -> QueryResult:
-    """``execute`` in a forked worker process, ended after ``timeout`` seconds (exit 3).
-    Without a timeout (or where fork is unavailable) it runs in this process."""
-    if not timeout or "fork" not in multiprocessing.get_all_start_methods():
-        return execute(store, prepared, fmt)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(store, prepared, fmt, sender, os.getpid()))
-    # From before the fork: a SIGTERM or SIGHUP (timeout, kill, systemd, a closed
-    # terminal) raises instead of ending us at once, and the worker is ended with us.
-    with signals_raise():
-        try:
-            with signals_blocked():
-                worker.start()
-            sender.close()
-            return _result(receiver, prepared, timeout)
-        finally:
-            if worker.pid is not None:
-                if worker.is_alive():
-                    worker.terminate()
-                worker.join()
-            receiver.close()
+    """``execute`` in a bounded worker process (``kb.worker``), ended after ``timeout``
+    seconds (exit 3). Without a timeout (or where fork is unavailable) it runs here."""
+    from kb.worker import run_bounded
 
-
-def _result(receiver: Any, prepared: PreparedQuery, timeout: float) -> QueryResult:
-    """The worker's answer within ``timeout`` seconds (its error raised here)."""
-    try:
-        if not receiver.poll(timeout):
-            raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
-        ok, value = receiver.recv()
-    except EOFError:
-        raise InputError(f"{prepared.source}: the query worker died") from None
-    if not ok:
-        raise value
-    return value
-
-
-def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any, parent: int) -> None:
-    worker_signals()
-    _die_with_parent(parent)
-    try:
-        sender.send((True, execute(store, prepared, fmt)))
-    except Exception as exc:  # sent back and re-raised in the parent
-        sender.send((False, _as_input_error(exc, prepared.source)))
-    finally:
-        sender.close()
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel end this worker when its parent dies, however it dies (even by
-    SIGKILL, which leaves the parent no time to end it); Linux only, else nothing."""
-    import ctypes
-    import signal
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the request: nobody waits for us
-        os._exit(1)
-
-
-#: prctl(2) option: the signal this process gets when its parent dies.
-_PR_SET_PDEATHSIG = 1
-
-
-def _as_input_error(exc: Exception, source: str) -> InputError:
-    if isinstance(exc, InputError):
-        return exc
-    if isinstance(exc, MemoryError):
-        return term_too_long(exc, source) or InputError(f"{source}: out of memory")
-    return InputError(f"{source}: {exc}")
+    return run_bounded(execute, (store, prepared, fmt), timeout, f"{prepared.source}: query")
 
 
 def run_query(

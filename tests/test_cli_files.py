@@ -436,6 +436,7 @@ def test_a_bom_before_shapes_a_query_and_expected_answers_is_accepted(kb_root: P
 
 TIMEOUT_COMMANDS = {
     "query": ["query", "ASK {}"],
+    "validate": ["validate"],
     "check": ["check"],
     "push": ["push", "--store", "http://127.0.0.1:9/store"],
 }
