@@ -15,7 +15,6 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,18 +26,12 @@ from click.testing import CliRunner, Result
 from kb import files as kb_files
 from kb.cli import cli
 from kb.files import read_regular, write_atomic
-from tests.conftest import MINI
+from tests.helpers import KB_SCRIPT, MINI, kb
 
-KB_SCRIPT = shutil.which("kb") or str(Path(sys.executable).parent / "kb")
 TTL = b"@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n"
 BOM = b"\xef\xbb\xbf"
 #: A query that runs for hours on the mini knowledge base (five-way cross join).
 ENDLESS = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
-
-
-def kb(*args: str, root: Path = MINI, env: dict[str, str] | None = None) -> Result:
-    """``kb --root ROOT ARGS`` in-process."""
-    return CliRunner().invoke(cli, ["--root", str(root), *args], env=env)
 
 
 def run_script(
