@@ -1,0 +1,142 @@
+"""Content negotiation: the representations a resource has, and which one an ``Accept``
+header (RFC 9110 §12.5.1: lists, q-values, ``type/*``, ``*/*``, parameters) asks for.
+
+Pure functions, no I/O. On a tie the server's order decides, HTML first, so that a
+client saying only ``*/*`` (curl) or nothing at all gets the page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Representation:
+    """One format a resource is offered in."""
+
+    name: str  # the ``?format=`` value and kb.export format name
+    media_type: str
+    extension: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+HTML = Representation("html", "text/html", ".html", "HTML", ("application/xhtml+xml",))
+TURTLE = Representation("turtle", "text/turtle", ".ttl", "Turtle", ("application/x-turtle",))
+JSONLD = Representation("jsonld", "application/ld+json", ".jsonld", "JSON-LD")
+NTRIPLES = Representation("nt", "application/n-triples", ".nt", "N-Triples")
+RDFXML = Representation("xml", "application/rdf+xml", ".rdf", "RDF/XML")
+#: Every representation of a resource, in the server's order of preference.
+RESOURCE_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+RDF_FORMATS = RESOURCE_FORMATS[1:]
+#: Media types a few clients ask for that we answer with another's format, with the
+#: q-value scaled down so that the proper type wins when both are asked for.
+_LOOSE_ALIASES = {
+    "text/plain": NTRIPLES,  # rdflib asks N-Triples as text/plain
+    "application/json": JSONLD,
+    "application/xml": RDFXML,
+    "text/xml": RDFXML,
+}
+#: ``?format=`` values and their synonyms.
+FORMAT_NAMES = {
+    "html": HTML,
+    "turtle": TURTLE,
+    "ttl": TURTLE,
+    "jsonld": JSONLD,
+    "json-ld": JSONLD,
+    "nt": NTRIPLES,
+    "ntriples": NTRIPLES,
+    "n-triples": NTRIPLES,
+    "xml": RDFXML,
+    "rdf": RDFXML,
+    "rdfxml": RDFXML,
+}
+BY_EXTENSION = {r.extension: r for r in RESOURCE_FORMATS}
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_RANGE = re.compile(rf"^\s*({_TOKEN})/({_TOKEN})\s*$")
+_MAX_RANGES = 64
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One element of an Accept header."""
+
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media_type: str) -> int:
+        """How exactly this range names ``media_type``: 2 exact, 1 ``type/*``, 0 ``*/*``,
+        -1 not at all."""
+        kind, sub = media_type.split("/", 1)
+        if self.type == "*" and self.subtype == "*":
+            return 0
+        if self.type != kind:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed elements are skipped, and an
+    absent or empty header means ``*/*``."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0)]
+    ranges = []
+    for element in header.split(",")[:_MAX_RANGES]:
+        media, *params = element.split(";")
+        match = _RANGE.match(media)
+        if not match:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                q = _qvalue(value)
+        ranges.append(MediaRange(match.group(1).lower(), match.group(2).lower(), q))
+    return ranges
+
+
+def _qvalue(text: str) -> float:
+    try:
+        value = float(text.strip().strip('"'))
+    except ValueError:
+        return 0.0
+    return min(max(value, 0.0), 1.0)
+
+
+def quality(ranges: list[MediaRange], media_type: str) -> float:
+    """The q-value ``ranges`` give ``media_type``: that of the most specific range that
+    matches it (0 when none does)."""
+    best, best_q = -1, 0.0
+    for media_range in ranges:
+        level = media_range.specificity(media_type)
+        if level > best or (level == best and level >= 0 and media_range.q > best_q):
+            best, best_q = level, media_range.q
+    return best_q if best >= 0 else 0.0
+
+
+def _offer_quality(ranges: list[MediaRange], offer: Representation) -> float:
+    scores = [quality(ranges, t) for t in (offer.media_type, *offer.aliases)]
+    for loose, target in _LOOSE_ALIASES.items():
+        if target is offer:
+            # only an explicit mention counts, and below the proper type
+            explicit = [r for r in ranges if r.specificity(loose) == 2]
+            scores.extend(r.q * 0.9 for r in explicit)
+    return max(scores)
+
+
+def choose(header: str | None, offers: tuple[Representation, ...]) -> Representation | None:
+    """The offer ``header`` prefers (ties go to the earlier offer), or None when it
+    accepts none of them."""
+    ranges = parse_accept(header)
+    best: Representation | None = None
+    best_q = 0.0
+    for offer in offers:
+        q = _offer_quality(ranges, offer)
+        if q > best_q:
+            best, best_q = offer, q
+    return best
