@@ -29,7 +29,7 @@ from starlette.routing import Route
 from kb.errors import InputError, KBError, TimeLimitError
 from kb.namespaces import BASE
 from kb.resources import Layout
-from kb.web.model import WebGraph
+from kb.web.model import WebGraph, is_safe_path
 from kb.web.negotiation import (
     BY_EXTENSION,
     FORMAT_NAMES,
@@ -207,9 +207,13 @@ def _not_acceptable(request: Request, site: Site, offers: Sequence[Representatio
 
 async def resource(request: Request) -> Response:
     site: Site = request.app.state.site
-    path = request.url.path
+    # the path as sent (still percent-encoded), since an IRI is compared as written
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
     if request.method not in ("GET", "HEAD"):
         return error_page(request, 405, f"{request.method} is not allowed here", site)
+    if not is_safe_path(path):
+        return error_page(request, 404, "no such page", site)
     bare, fmt, explicit = _requested_format(request, path)
     iri = site.graph.iri_of(bare)
     exists = await run_in_threadpool(site.has, iri)

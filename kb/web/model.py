@@ -128,6 +128,20 @@ class Article:
     spans: list[Span]
 
 
+_UNSAFE = re.compile(r"[\\\x00-\x1f\x7f]|%(?:2e|2f|5c|00)", re.I)
+
+
+def is_safe_path(path: str) -> bool:
+    """Whether a server path (fragment and query aside) may name a page or a file: no
+    ``.`` or ``..`` segment, no empty segment inside it, no backslash, control character
+    or encoded dot, slash or backslash."""
+    path = path.split("#", 1)[0].split("?", 1)[0]
+    if not path.startswith("/") or _UNSAFE.search(path):
+        return False
+    segments = path[1:].split("/")
+    return all(s not in (".", "..") for s in segments) and "" not in segments[:-1]
+
+
 def statement_anchor(iri: str) -> str:
     """The id of a statement's block on its subject's page."""
     return "st-" + hashlib.sha256(iri.encode()).hexdigest()[:12]
@@ -154,8 +168,8 @@ class WebGraph:
         """The server path of a KB IRI (``/id/person/x``, ``/ontology#Visit``), else None."""
         if not iri.startswith(self.base):
             return None
-        rest = iri[len(self.base) :]
-        return "/" + rest
+        path = "/" + iri[len(self.base) :]
+        return path if is_safe_path(path) else None
 
     def iri_of(self, path: str) -> str:
         """The KB IRI served at ``path``."""

@@ -108,25 +108,25 @@ def _qvalue(text: str) -> float:
     return min(max(value, 0.0), 1.0)
 
 
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The q-value ``ranges`` give ``media_type``: that of the most specific range that
-    matches it (0 when none does)."""
+def quality(ranges: list[MediaRange], *media_types: str) -> float:
+    """The q-value ``ranges`` give something offered as any of ``media_types``: that of
+    the most specific range that matches one of them (0 when none does)."""
     best, best_q = -1, 0.0
     for media_range in ranges:
-        level = media_range.specificity(media_type)
+        level = max(media_range.specificity(t) for t in media_types)
         if level > best or (level == best and level >= 0 and media_range.q > best_q):
             best, best_q = level, media_range.q
     return best_q if best >= 0 else 0.0
 
 
 def _offer_quality(ranges: list[MediaRange], offer: Representation) -> float:
-    scores = [quality(ranges, t) for t in (offer.media_type, *offer.aliases)]
+    score = quality(ranges, offer.media_type, *offer.aliases)
     for loose, target in _LOOSE_ALIASES.items():
         if target is offer:
             # only an explicit mention counts, and below the proper type
-            explicit = [r for r in ranges if r.specificity(loose) == 2]
-            scores.extend(r.q * 0.9 for r in explicit)
-    return max(scores)
+            explicit = [r.q * 0.9 for r in ranges if r.specificity(loose) == 2]
+            score = max([score, *explicit])
+    return score
 
 
 def choose(header: str | None, offers: tuple[Representation, ...]) -> Representation | None:
