@@ -657,7 +657,9 @@ def site(ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri
     from kb.web.app import load_site
     from kb.web.site import write_site
 
-    written = write_site(load_site(_layout(ctx), data_files or None, base_iri), output)
+    # no time limit: the catalogue's own queries run in this process
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout=None)
+    written = write_site(site, output)
     _note(ctx, f"kb: wrote {written} files to {output}")
 
 

@@ -364,3 +364,14 @@ def test_construct_answers_in_rdf(bundled: Server) -> None:
     reply = bundled.request("/sparql?query=" + urllib.parse.quote(query), {"Accept": JENA})
     assert reply.status == 200 and reply.media_type == "text/turtle"
     assert len(rdflib.Graph().parse(data=reply.body, format="turtle")) == 3
+
+
+def test_a_query_past_the_time_limit_is_503_and_the_endpoint_goes_on() -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with kb_serve("--timeout", "1") as server:
+        reply = server.request("/sparql?query=" + urllib.parse.quote(slow), {"Accept": "text/csv"})
+        assert reply.status == 503 and "longer than 1 s" in reply.text
+        after = server.request(
+            "/sparql?query=" + urllib.parse.quote(SELECT), {"Accept": "text/csv"}
+        )
+        assert after.status == 200 and "Massimiliano Boggetti" in after.text

@@ -41,6 +41,8 @@ from kb.web.negotiation import (
 from kb.web.pages import STATIC, Pages
 from kb.web.sparql import DEFAULT_TIMEOUT, MAX_QUERY_CHARS, Answer, Endpoint, serialize
 
+#: How many IRIs known to exist, and how many answers, a server keeps in memory.
+MAX_REMEMBERED = 20_000
 #: Largest request body accepted (a POSTed query), in bytes.
 MAX_BODY = 64 * 1024
 #: Longest query string accepted (an encoded query may take three bytes a character).
@@ -67,9 +69,17 @@ class Site:
     endpoint: Endpoint
     pages: Pages
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one Site per process, read-only)
     def representation(self, iri: str, fmt: str) -> bytes:
-        """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name)."""
+        """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for
+        the next request while fewer than MAX_REMEMBERED are kept."""
+        body = self._bodies.get((iri, fmt))
+        if body is None:
+            body = self._make(iri, fmt)
+            if len(self._bodies) < MAX_REMEMBERED:
+                self._bodies[(iri, fmt)] = body
+        return body
+
+    def _make(self, iri: str, fmt: str) -> bytes:
         from kb.export import serialize_sorted
 
         if iri == self.graph.iri_of("/ontology"):
@@ -83,6 +93,24 @@ class Site:
         if fmt == "html":
             return self.pages.resource(iri).encode()
         return serialize_sorted(self.graph.description_ntriples(iri), fmt)
+
+    def __post_init__(self) -> None:
+        self._known: set[str] = set()
+        self._bodies: dict[tuple[str, str], bytes] = {}
+
+    async def known(self, iri: str) -> bool:
+        """``has``, remembered when true (the graph never changes; the IRIs it knows are
+        bounded, the ones it does not are not)."""
+        if iri in self._known:
+            return True
+        found = await run_in_threadpool(self.has, iri)
+        if found and len(self._known) < MAX_REMEMBERED:
+            self._known.add(iri)
+        return found
+
+    def cached(self, iri: str, fmt: str) -> bytes | None:
+        """The bytes of ``iri`` in ``fmt`` if made already (without a thread hop)."""
+        return self._bodies.get((iri, fmt))
 
     def has(self, iri: str) -> bool:
         special = (self.graph.iri_of("/ontology"), self.graph.iri_of("/shapes"))
@@ -216,17 +244,19 @@ async def resource(request: Request) -> Response:
         return error_page(request, 404, "no such page", site)
     bare, fmt, explicit = _requested_format(request, path)
     iri = site.graph.iri_of(bare)
-    exists = await run_in_threadpool(site.has, iri)
+    exists = await site.known(iri)
     if not exists and explicit:
         iri, bare, fmt = site.graph.iri_of(path), path, None
-        exists = await run_in_threadpool(site.has, iri)
+        exists = await site.known(iri)
     if not exists:
         return error_page(request, 404, f"nothing is known about {iri}", site)
     if fmt is None:
         fmt = choose(request.headers.get("accept"), RESOURCE_FORMATS)
         if fmt is None:
             return _not_acceptable(request, site, RESOURCE_FORMATS)
-    body = await run_in_threadpool(site.representation, iri, fmt.name)
+    body = site.cached(iri, fmt.name)
+    if body is None:
+        body = await run_in_threadpool(site.representation, iri, fmt.name)
     links = ", ".join(
         f'<{bare}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
     )

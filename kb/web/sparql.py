@@ -7,19 +7,24 @@ Answers are kept in a bounded cache: the graph never changes while it is served.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import multiprocessing
+import os
+import queue
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
 
-from kb.errors import InputError
-from kb.query import prepare, run_with_time_limit
+from kb.errors import InputError, TimeLimitError
+from kb.query import PreparedQuery, execute, prepare
 from kb.web.negotiation import RDF_FORMATS, Representation
 
 #: Longest query text accepted (characters).
@@ -68,19 +73,25 @@ class Answer:
 
 
 class Endpoint:
-    """Runs queries on one read-only store."""
+    """Runs queries on one read-only store, in a pool of worker processes forked from
+    this one (so they share its store), each query under a time limit: a query past it
+    ends its worker, and a new one is forked in its place."""
 
     def __init__(
         self,
         store: pyoxigraph.Store,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int = MAX_ROWS,
+        workers: int | None = None,
     ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()
+        forking = bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
+        size = workers or max(2, os.cpu_count() or 2)
+        self._pool = _Pool(store, size, max_rows) if forking else None
 
     def answer(self, text: str, source: str = "query") -> Answer:
         """Run ``text`` (InputError for a bad, refused or too long query; TimeLimitError
@@ -91,30 +102,118 @@ class Endpoint:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
-        answer = self._run(text, source)
+        prepared = prepare(text, source=source)
+        if self._pool is None:
+            answer = compute(self.store, prepared, self.max_rows)
+        else:
+            answer = self._pool.run(prepared, self.timeout or 0)
         with self._lock:
             self._cache[text] = answer
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return answer
 
-    def _run(self, text: str, source: str) -> Answer:
-        prepared = prepare(text, source=source)
-        if prepared.form in ("CONSTRUCT", "DESCRIBE"):
-            result = run_with_time_limit(self.store, prepared, "nt", self.timeout)
-            lines = (result.payload or b"").splitlines(keepends=True)
-            cut = len(lines) > self.max_rows
-            return Answer(prepared.form, ntriples=b"".join(lines[: self.max_rows]), truncated=cut)
-        result = run_with_time_limit(self.store, prepared, "table", self.timeout)
-        if result.boolean is not None:
-            return Answer("ASK", boolean=result.boolean)
-        rows = result.rows or []
-        return Answer(
-            prepared.form,
-            tuple(result.variables),
-            tuple(tuple(row) for row in rows[: self.max_rows]),
-            truncated=len(rows) > self.max_rows,
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
+def compute(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> Answer:
+    """Run ``prepared`` on ``store`` here and now; rows past ``max_rows`` are cut."""
+    if prepared.form in ("CONSTRUCT", "DESCRIBE"):
+        result = execute(store, prepared, "nt")
+        lines = (result.payload or b"").splitlines(keepends=True)
+        cut = len(lines) > max_rows
+        return Answer(prepared.form, ntriples=b"".join(lines[:max_rows]), truncated=cut)
+    result = execute(store, prepared, "table")
+    if result.boolean is not None:
+        return Answer("ASK", boolean=result.boolean)
+    rows = result.rows or []
+    return Answer(
+        prepared.form,
+        tuple(result.variables),
+        tuple(tuple(row) for row in rows[:max_rows]),
+        truncated=len(rows) > max_rows,
+    )
+
+
+class _Worker:
+    def __init__(self, context: Any, store: pyoxigraph.Store, max_rows: int) -> None:
+        self.connection, child = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=_serve_queries, args=(store, max_rows, child), daemon=True
         )
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+class _Pool:
+    """Idle workers wait in a queue; a request takes one, or waits for one as long as
+    its time limit allows."""
+
+    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+        self._context = multiprocessing.get_context("fork")
+        self._store = store
+        self._max_rows = max_rows
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(size):
+            self._idle.put(_Worker(self._context, store, max_rows))
+
+    def run(self, prepared: PreparedQuery, timeout: float) -> Answer:
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeLimitError(
+                f"{prepared.source}: every query worker was busy for {timeout:g} s"
+            ) from None
+        healthy = False
+        try:
+            worker.connection.send(prepared)
+            if not worker.connection.poll(timeout):
+                raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
+            ok, value = worker.connection.recv()
+            healthy = True
+        except (EOFError, OSError):
+            raise InputError(f"{prepared.source}: the query worker died") from None
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                worker.stop()
+                self._idle.put(_Worker(self._context, self._store, self._max_rows))
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().stop()
+
+
+def _serve_queries(store: pyoxigraph.Store, max_rows: int, connection: Any) -> None:
+    """A worker's loop: answer each query sent until the other end goes away."""
+    while True:
+        try:
+            prepared = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            reply: tuple[bool, Any] = (True, compute(store, prepared, max_rows))
+        except InputError as exc:
+            reply = (False, exc)
+        except Exception as exc:  # sent back and re-raised in the server
+            reply = (False, InputError(str(exc)))
+        try:
+            connection.send(reply)
+        except (OSError, KeyboardInterrupt):
+            return
 
 
 def serialize(answer: Answer, fmt: Representation) -> bytes:
