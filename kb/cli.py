@@ -12,13 +12,18 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from kb import PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from kb.resources import Layout
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
@@ -89,14 +94,35 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _layout(ctx: click.Context) -> Any:
-    from kb.resources import default_layout
+@dataclass(frozen=True)
+class Session:
+    """The global options, given to every command (``ctx.obj``, or ``@pass_session``)."""
 
-    return default_layout(ctx.obj["root"], ctx.obj["imports"])
+    root: Path | None = None
+    imports: tuple[Path, ...] = ()
+    debug: bool = False
+    quiet: bool = False
+
+    def layout(self) -> Layout:
+        """The knowledge base these options name."""
+        from kb.resources import default_layout
+
+        return default_layout(self.root, self.imports)
+
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+
+
+def _layout(ctx: click.Context) -> Layout:
+    return _session(ctx).layout()
+
+
+def _session(ctx: click.Context) -> Session:
+    return ctx.find_object(Session) or Session()
 
 
 def _note(ctx: click.Context, message: str) -> None:
-    if not ctx.obj["quiet"]:
+    if not _session(ctx).quiet:
         click.echo(message, err=True)
 
 
@@ -140,7 +166,7 @@ def cli(
     Global options go before the command. Colour is used on terminals unless NO_COLOR
     is set.
     """
-    ctx.obj = {"root": root, "imports": imports, "debug": debug, "quiet": quiet}
+    ctx.obj = Session(root, imports, debug, quiet)
 
 
 @cli.command()
@@ -149,7 +175,7 @@ def cli(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "turtle"]),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
 )
@@ -182,12 +208,13 @@ def validate(
     With DATA_FILEs, exactly those files are validated (with the ontology and the
     closure) instead of the bundled data. Exit 1 when there are violations.
     """
+    from kb.terms import nt
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
         report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
     if report.unsupported:
-        names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
+        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
     if fmt == "json":
         import json
@@ -273,7 +300,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    type=click.Choice(QUERY_FORMATS),
     help="Result format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
 )
 @click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
@@ -470,7 +497,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
         size = sum(Path(f).stat().st_size for f in data_files)
     except OSError:
         size = 0  # the loader reports the file
-    if ctx.obj["quiet"] or size < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or size < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None, None
         return
     with contextlib.ExitStack() as stack:
@@ -493,7 +520,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
 @contextlib.contextmanager
 def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
     """A progress callback drawing a bar on stderr for large uploads on a terminal."""
-    if ctx.obj["quiet"] or total < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or total < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None
         return
     with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -511,7 +538,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from kb.errors import InputError
 from kb.namespaces import STANDARD_PREFIXES as P
 from kb.sparql_text import bind_term
-from kb.terms import expand
+from kb.terms import expand, lexical
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -123,7 +123,7 @@ def _instances(store: pyoxigraph.Store, kinds: tuple[str, ...]) -> set[str]:
 def _rank(
     text: str, subject: str, label_nt: str | None, persons: set[str], named: set[str]
 ) -> tuple[int, str, str]:
-    label = _lexical(label_nt or "")
+    label = lexical(label_nt or "")
     if label.casefold() == text.casefold():
         return 0, subject, label
     if not re.search(rf"(?<!\w){re.escape(text)}(?!\w)", label, re.I):
@@ -131,17 +131,6 @@ def _rank(
     if subject in persons:
         return 1, subject, label
     return (2 if subject in named else 3), subject, label
-
-
-def _lexical(nt_literal: str) -> str:
-    match = re.match(r'^"(.*)"(?:@[\w-]+|\^\^<[^>]*>)?$', nt_literal, re.S)
-    if not match:
-        return nt_literal
-    return re.sub(
-        r"\\(.)",
-        lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)),
-        match.group(1),
-    )
 
 
 def explain(store: pyoxigraph.Store, resource: str) -> Explanation:
@@ -173,7 +162,7 @@ def _evidence(store: pyoxigraph.Store, iri: str) -> list[Evidence]:
     )
     found = []
     for node, annotation, text, start, end in rows:
-        found.append(_sentence(node or "", annotation or "", _lexical(text or ""), start, end))
+        found.append(_sentence(node or "", annotation or "", lexical(text or ""), start, end))
     return [e for e in found if e is not None]
 
 
@@ -181,7 +170,7 @@ def _sentence(
     node: str, annotation: str, text: str, start: str | None, end: str | None
 ) -> Evidence | None:
     try:
-        begin, stop = int(_lexical(start or "")), int(_lexical(end or ""))
+        begin, stop = int(lexical(start or "")), int(lexical(end or ""))
     except ValueError:
         return None
     if not 0 <= begin <= stop <= len(text):

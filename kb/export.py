@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import InputError
+from kb.formats import EXPORT_FORMATS, rdf_format
 from kb.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -27,15 +28,8 @@ if TYPE_CHECKING:
     from kb.resources import Layout
 
 #: export format name -> pyoxigraph RdfFormat attribute
-FORMATS: dict[str, str] = {
-    "turtle": "TURTLE",
-    "nt": "N_TRIPLES",
-    "nq": "N_QUADS",
-    "trig": "TRIG",
-    "jsonld": "JSON_LD",
-    "xml": "RDF_XML",
-}
-PREFIXED_FORMATS = {"turtle", "trig", "xml"}
+FORMATS: dict[str, str] = {name: rdf_format(name).oxigraph_name for name in EXPORT_FORMATS}
+PREFIXED_FORMATS = {name for name in EXPORT_FORMATS if rdf_format(name).prefixed}
 
 
 def sorted_ntriples(store: pyoxigraph.Store) -> bytes:

@@ -52,7 +52,7 @@ def published_store(
 
 def to_rdflib(store: pyoxigraph.Store) -> rdflib.Graph:
     """Copy the default graph of ``store`` into a new ``rdflib.Graph``."""
-    from kb.shacl.fallback import to_rdflib_graph
+    from kb.shacl.graph import to_rdflib_graph
 
     return to_rdflib_graph(store)
 

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
 from kb.errors import InputError, TimeLimitError
+from kb.formats import CONSTRUCT_FORMATS, SELECT_FORMATS, results_format
 from kb.resources import Layout
 
 if TYPE_CHECKING:
     import pyoxigraph
 
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld", "xml")
 _POSITION = re.compile(r"^error at \d+:\d+:")
 _INLINE = re.compile(
     r"^\s*(PREFIX|BASE|SELECT|CONSTRUCT|ASK|DESCRIBE|#)"
@@ -89,7 +88,7 @@ def default_format(form: str) -> str:
 
 def check_format(form: str, fmt: str) -> str:
     """``fmt`` if it suits the query form, else InputError."""
-    allowed = RESULT_FORMATS if form in ("SELECT", "ASK") else GRAPH_FORMATS
+    allowed = SELECT_FORMATS if form in ("SELECT", "ASK") else CONSTRUCT_FORMATS
     if fmt not in allowed:
         raise InputError(f"{form} results come as {', '.join(allowed)}, not {fmt}")
     return fmt
@@ -127,9 +126,9 @@ def _collect(answer: Any, form: str, fmt: str) -> QueryResult:
     if form in ("CONSTRUCT", "DESCRIBE"):
         return QueryResult(form, [], payload=_serialize_triples(answer, fmt))
     if fmt != "table":
-        results_format = getattr(pyoxigraph.QueryResultsFormat, fmt.upper())
+        serialised = answer.serialize(format=results_format(fmt).oxigraph())
         variables = [v.value for v in getattr(answer, "variables", [])]
-        return QueryResult(form, variables, payload=answer.serialize(format=results_format))
+        return QueryResult(form, variables, payload=serialised)
     if isinstance(answer, pyoxigraph.QueryBoolean):
         return QueryResult(form, [], boolean=bool(answer))
     variables = [v.value for v in answer.variables]

@@ -13,27 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import InputError
+from kb.formats import RDF_FORMATS
 
 if TYPE_CHECKING:
     import pyoxigraph
 
 #: File extension -> pyoxigraph RdfFormat attribute name.
-EXTENSIONS: dict[str, str] = {
-    ".ttl": "TURTLE",
-    ".turtle": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".ntriples": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".nquads": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
+EXTENSIONS: dict[str, str] = {ext: f.oxigraph_name for f in RDF_FORMATS for ext in f.extensions}
+QUAD_FORMATS = {f.oxigraph_name for f in RDF_FORMATS if f.quads}
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
@@ -44,15 +31,7 @@ _LOOKS_LIKE = (
     (re.compile(rb"^\s*[{\[]\s*\""), "JSON_LD", ".jsonld"),
     (re.compile(rb"^\s*(?:@prefix|@base)\b"), "TURTLE", ".ttl"),
 )
-_FORMAT_NAMES = {
-    "TURTLE": "Turtle",
-    "N_TRIPLES": "N-Triples",
-    "N_QUADS": "N-Quads",
-    "TRIG": "TriG",
-    "RDF_XML": "RDF/XML",
-    "JSON_LD": "JSON-LD",
-    "N3": "N3",
-}
+_FORMAT_NAMES = {f.oxigraph_name: f.label for f in RDF_FORMATS}
 
 
 def format_name(path: str | Path) -> str:

@@ -1,8 +1,10 @@
-"""Terms as text: N-Triples form, prefixed names, SPARQL property paths (no I/O)."""
+"""Terms as text: the one N-Triples form of a term (and a literal's lexical form read
+back from it), prefixed names for known namespaces, in terms and SPARQL paths (no I/O)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kb.namespaces import PREFIXES
 
@@ -11,6 +13,9 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _ESCAPE = re.compile(r'[\\"\n\r\t]')
+_LITERAL = re.compile(r'^"(.*)"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?$', re.S)
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 #: namespaces, longest first, so the most specific prefix wins
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
@@ -55,3 +60,42 @@ def expand(name: str) -> str | None:
 def short(nt_term: str) -> str:
     """An N-Triples term (or SPARQL path) made readable: IRIs as prefixed names."""
     return re.sub(r"<([^<>\s]*)>", lambda m: prefixed(m.group(1)) or m.group(0), nt_term)
+
+
+def nt(term: Any) -> str:
+    """A pyoxigraph term in N-Triples form ('' for anything else), escaped as pySHACL and
+    rdflib write it, so reports read the same whichever engine made them.
+
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> nt(NamedNode("http://example.org/a")), nt(Literal("a\\tb", language="en"))
+    ('<http://example.org/a>', '"a\\\\tb"@en')
+    """
+    import pyoxigraph
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return nt_iri(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, pyoxigraph.Literal):
+        return nt_literal(term.value, term.language, term.datatype.value)
+    return ""
+
+
+def lexical(term: str) -> str:
+    """The lexical form of a literal in N-Triples form (its escapes undone, its language
+    or datatype dropped); any other term unchanged.
+
+    >>> lexical('"a \\\\"quoted\\\\" word"@en'), lexical("<http://example.org/a>")
+    ('a "quoted" word', '<http://example.org/a>')
+    """
+    match = _LITERAL.match(term)
+    if not match:
+        return term
+    return _UNESCAPE.sub(_unescaped, match.group(1))
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    if code:
+        return chr(int(code, 16))
+    return _UNESCAPES.get(match.group(3), match.group(3))

@@ -172,7 +172,7 @@ def pyshacl_results(path: Path) -> Counter[Key]:
     import pyshacl
     from rdflib import RDF, URIRef
 
-    from kb.validate import nt_term, sparql_path
+    from tests.shacl_helpers import nt_term, sparql_path
 
     layout = Layout(ROOT)
     data = to_rdflib(published_store(layout, [path]))

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Query
 from kb.shacl.graph import Term, TripleIndex, sh
-from kb.shacl.model import Shape, ShapesFailure, Unsupported, is_true
+from kb.shacl.model import NotCompiled, Shape, ShapesFailure, is_true
 
 COMPONENT = sh("SPARQLConstraintComponent")
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
@@ -93,10 +93,10 @@ class SparqlConstraint:
         """The query text with $currentShape and $PATH replaced."""
         text = self.select
         if re.search(r"[$?]shapesGraph\b", text):
-            raise Unsupported("$shapesGraph in a SPARQL constraint")
+            raise NotCompiled("$shapesGraph in a SPARQL constraint")
         if re.search(r"[$?]currentShape\b", text):
             if isinstance(self.shape.node, ox.BlankNode):
-                raise Unsupported("$currentShape of a blank-node shape")
+                raise NotCompiled("$currentShape of a blank-node shape")
             text = re.sub(r"[$?]currentShape\b", str(self.shape.node), text)
         if self.shape.path is not None:
             text = re.sub(r"\$PATH\b", self.shape.path, text)
@@ -125,7 +125,7 @@ class SparqlConstraint:
             return Query(prefixes + "\n" + text, self.shape, [emit], per_focus=focus_query)
         match = _PROJECTION.search(text)
         if match is None:
-            raise Unsupported("a SPARQL constraint that is not a SELECT query")
+            raise NotCompiled("a SPARQL constraint that is not a SELECT query")
         projection = match.group(2)
         if projection.strip() != "*" and "this" not in _VARIABLE.findall(projection):
             text = text[: match.start(2)] + "?this " + text[match.start(2) :]
