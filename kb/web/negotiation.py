@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.formats import rdf_format
+
 
 @dataclass(frozen=True)
 class Representation:
@@ -22,11 +24,18 @@ class Representation:
     aliases: tuple[str, ...] = ()
 
 
+def _rdf(name: str) -> Representation:
+    """An RDF format as the registry (kb.formats) describes it."""
+    found = rdf_format(name)
+    extension = found.extensions[0]
+    return Representation(found.name, found.media_type, extension, found.label, found.media_aliases)
+
+
 HTML = Representation("html", "text/html", ".html", "HTML", ("application/xhtml+xml",))
-TURTLE = Representation("turtle", "text/turtle", ".ttl", "Turtle", ("application/x-turtle",))
-JSONLD = Representation("jsonld", "application/ld+json", ".jsonld", "JSON-LD")
-NTRIPLES = Representation("nt", "application/n-triples", ".nt", "N-Triples")
-RDFXML = Representation("xml", "application/rdf+xml", ".rdf", "RDF/XML")
+TURTLE = _rdf("turtle")
+JSONLD = _rdf("jsonld")
+NTRIPLES = _rdf("nt")
+RDFXML = _rdf("xml")
 #: Every representation of a resource, in the server's order of preference.
 RESOURCE_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
 RDF_FORMATS = RESOURCE_FORMATS[1:]
