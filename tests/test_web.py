@@ -20,6 +20,7 @@ from tests.web_server import Server, kb_serve
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
 PERSON = "/id/person/massimiliano-boggetti"
+ARTICLE = "/id/article/86b06078204c6c08"
 BASE = "https://w3id.org/lifesci-news-kb/"
 
 #: Accept headers as real clients send them.
@@ -205,17 +206,25 @@ def test_jena_reads_every_rdf_answer_without_warning(
     bundled: Server, tmp_path: Path, fmt: str, syntax: str
 ) -> None:
     jena = require_tool("jena")
-    for path in (PERSON, "/id/article/86b06078204c6c08", "/ontology"):
-        data = tmp_path / "answer"
-        data.write_bytes(bundled.request(path + f"?format={fmt}").body)
-        riot = subprocess.run(
-            [jena, "riot", "--validate", f"--syntax={syntax}", str(data)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert riot.returncode == 0, riot.stderr
-        assert "WARN" not in riot.stderr and "ERROR" not in riot.stderr, riot.stderr
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://schema.org/Person> ; ?p ?o }"
+    media_type = {"turtle": "text/turtle", "nt": "application/n-triples"}
+    media_type |= {"jsonld": "application/ld+json", "xml": "application/rdf+xml"}
+    answers = [bundled.request(p + f"?format={fmt}").body for p in (PERSON, ARTICLE, "/ontology")]
+    query = "/sparql?query=" + urllib.parse.quote(construct)
+    answers.append(bundled.request(query, {"Accept": media_type[fmt]}).body)
+    files = []
+    for number, answer in enumerate(answers):
+        files.append(tmp_path / f"answer{number}")
+        files[-1].write_bytes(answer)
+    # one Java start for the four answers
+    riot = subprocess.run(
+        [jena, "riot", "--validate", f"--syntax={syntax}", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert riot.returncode == 0, riot.stderr
+    assert "WARN" not in riot.stderr and "ERROR" not in riot.stderr, riot.stderr
 
 
 def test_jena_arq_dereferences_the_iri_with_its_own_accept_header(bundled: Server) -> None:
