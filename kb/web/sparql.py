@@ -141,7 +141,9 @@ class _Worker:
     def __init__(self, context: Any, store: pyoxigraph.Store, max_rows: int) -> None:
         self.connection, child = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=_serve_queries, args=(store, max_rows, child), daemon=True
+            target=_serve_queries,
+            args=(store, max_rows, child, os.getpid(), _in_main_thread()),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -173,6 +175,9 @@ class _Pool:
             raise TimeLimitError(
                 f"{prepared.source}: every query worker was busy for {timeout:g} s"
             ) from None
+        if not worker.process.is_alive():
+            worker.stop()
+            worker = _Worker(self._context, self._store, self._max_rows)
         healthy = False
         try:
             worker.connection.send(prepared)
@@ -197,10 +202,33 @@ class _Pool:
             self._idle.get_nowait().stop()
 
 
-def _serve_queries(store: pyoxigraph.Store, max_rows: int, connection: Any) -> None:
-    """A worker's loop: answer each query sent until the other end goes away."""
+def _die_with_parent() -> None:
+    """On Linux, have the kernel end this worker when the server ends, even in the middle
+    of a query (PR_SET_PDEATHSIG); elsewhere the loop's check does it between queries."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _serve_queries(
+    store: pyoxigraph.Store, max_rows: int, connection: Any, server: int, bind: bool
+) -> None:
+    """A worker's loop: answer each query sent until the server goes away (checked each
+    second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
+    if bind:  # the death signal follows the forking thread, so only the main thread's
+        _die_with_parent()
     while True:
         try:
+            if not connection.poll(1.0):
+                if os.getppid() != server:
+                    return
+                continue
             prepared = connection.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
