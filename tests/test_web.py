@@ -384,3 +384,18 @@ def test_a_query_past_the_time_limit_is_503_and_the_endpoint_goes_on() -> None:
             "/sparql?query=" + urllib.parse.quote(SELECT), {"Accept": "text/csv"}
         )
         assert after.status == 200 and "Massimiliano Boggetti" in after.text
+
+
+def test_no_query_worker_outlives_the_server() -> None:
+    import time
+
+    with kb_serve() as server:
+        assert server.request("/sparql?query=" + urllib.parse.quote(SELECT)).status == 200
+        marker = f"--port {server.port}"
+    deadline = time.monotonic() + 10
+    left = ["?"]
+    while left and time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-f", "--", marker], capture_output=True, text=True)
+        left = found.stdout.split()
+        time.sleep(0.2)
+    assert not left, f"processes left behind: {left}"
