@@ -285,6 +285,8 @@ SELECT = "SELECT ?name WHERE { ?p a <https://schema.org/Person> ; <https://schem
     ("accept", "media_type"),
     [
         (SPARQLWRAPPER_JSON, "application/sparql-results+json"),
+        (CURL, "application/sparql-results+json"),
+        ("", "application/sparql-results+json"),
         ("application/sparql-results+xml", "application/sparql-results+xml"),
         ("text/csv", "text/csv"),
         ("text/tab-separated-values", "text/tab-separated-values"),
@@ -341,7 +343,7 @@ def test_sparqlwrapper_reads_the_endpoint(bundled: Server) -> None:
     ],
 )
 def test_refused_queries_are_400(bundled: Server, query: str) -> None:
-    reply = bundled.request("/sparql?query=" + urllib.parse.quote(query), {"Accept": "text/csv"})
+    reply = bundled.request("/sparql?query=" + urllib.parse.quote(query), {"Accept": CURL})
     assert reply.status == 400 and reply.media_type == "text/plain"
     page = bundled.request("/sparql?query=" + urllib.parse.quote(query), {"Accept": CHROME})
     assert page.status == 400 and 'role="alert"' in page.text

@@ -33,13 +33,19 @@ from kb.web.model import WebGraph, is_safe_path
 from kb.web.negotiation import (
     BY_EXTENSION,
     FORMAT_NAMES,
-    HTML,
     RESOURCE_FORMATS,
     Representation,
     choose,
 )
 from kb.web.pages import STATIC, Pages
-from kb.web.sparql import DEFAULT_TIMEOUT, MAX_QUERY_CHARS, Answer, Endpoint, serialize
+from kb.web.sparql import (
+    DEFAULT_TIMEOUT,
+    MAX_QUERY_CHARS,
+    RESULT_FORMATS,
+    Answer,
+    Endpoint,
+    serialize,
+)
 
 #: How many IRIs known to exist, and how many answers, a server keeps in memory.
 MAX_REMEMBERED = 20_000
@@ -329,7 +335,8 @@ def _sparql_page(
 def _sparql_error(request: Request, site: Site, query: str, status: int, message: str) -> Response:
     """A refused or failed query: the form with the message for a browser, the message as
     text for a program."""
-    if choose(request.headers.get("accept"), (HTML,)) is not None:
+    wanted = choose(request.headers.get("accept"), RESULT_FORMATS)
+    if wanted is not None and wanted.name == "html":
         body = site.pages.sparql(query, None, message).encode()
         return respond(request, body, "text/html; charset=utf-8", status)
     return respond(request, (message + "\n").encode(), "text/plain; charset=utf-8", status)

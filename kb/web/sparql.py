@@ -44,10 +44,11 @@ SPARQL_XML = Representation(
 SPARQL_CSV = Representation("csv", "text/csv", ".csv", "CSV")
 SPARQL_TSV = Representation("tsv", "text/tab-separated-values", ".tsv", "TSV")
 HTML_TABLE = Representation("html", "text/html", ".html", "HTML", ("application/xhtml+xml",))
-#: What SELECT and ASK answers come in, HTML first (a browser's form), then by preference.
-RESULT_FORMATS = (HTML_TABLE, SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+#: What SELECT and ASK answers come in, by preference: a program that takes anything
+#: (``*/*``) gets JSON; browsers name text/html, and get a page.
+RESULT_FORMATS = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV, HTML_TABLE)
 #: What CONSTRUCT and DESCRIBE answers come in.
-GRAPH_FORMATS = (HTML_TABLE, *RDF_FORMATS)
+GRAPH_FORMATS = (*RDF_FORMATS, HTML_TABLE)
 
 _NT_TERM = re.compile(r'^(?:<([^>]*)>|_:(\S+)|"(.*)"(?:@([A-Za-z0-9-]+)|\^\^<([^>]*)>)?)$', re.S)
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
