@@ -450,6 +450,8 @@ def serve(site: Site, host: str = "127.0.0.1", port: int = 8080) -> None:
         port=port,
         log_level="warning",
         server_header=False,
+        # h11 even where httptools is installed: it bounds the request line and headers
+        http="h11",
         h11_max_incomplete_event_size=MAX_QUERY_STRING + 16 * 1024,
         timeout_keep_alive=5,
         limit_concurrency=200,
