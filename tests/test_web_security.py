@@ -106,3 +106,18 @@ def test_odd_requests_get_pages_not_tracebacks(
     reply = hostile.request(path, headers, method, body)
     assert reply.status < 500, (reply.status, reply.text)
     assert "Traceback" not in reply.text and "<script" not in reply.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [("/id/" + "x" * 200_000, {}), ("/", {"Cookie": "y" * 200_000})],
+)
+def test_oversized_requests_are_refused(
+    hostile: Server, path: str, headers: dict[str, str]
+) -> None:
+    try:
+        reply = hostile.request(path, headers)
+    except ConnectionError:
+        return  # refused before any answer: bounded all the same
+    assert reply.status in (400, 414, 431), reply.status
+    assert hostile.request("/").status == 200  # and the server goes on
