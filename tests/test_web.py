@@ -401,3 +401,20 @@ def test_no_query_worker_outlives_the_server() -> None:
         left = found.stdout.split()
         time.sleep(0.2)
     assert not left, f"processes left behind: {left}"
+
+
+def test_another_base_and_unicode_iris(tmp_path: Path) -> None:
+    data = tmp_path / "other.ttl"
+    data.write_text(
+        '<https://example.org/kb/id/person/jos\u00e9> <https://schema.org/name> "Jos\u00e9" ;\n'
+        "    <https://schema.org/knows> <https://example.org/kb/id/person/ann> .\n",
+        encoding="utf-8",
+    )
+    with kb_serve(str(data), "--base-iri", "https://example.org/kb/", root=MINI) as server:
+        page = server.request("/id/person/jos%C3%A9", {"Accept": CHROME})
+        assert page.status == 200 and "<h1>Jos\u00e9</h1>" in page.text
+        assert 'href="../../id/person/ann"' in page.text
+        turtle = server.request("/id/person/jos%C3%A9.ttl").text
+        assert "<https://example.org/kb/id/person/jos\u00e9>" in turtle
+        assert server.request("/id/person/jos%FF").status == 404
+        assert server.request("/id/person/massimiliano-boggetti").status == 404

@@ -249,13 +249,13 @@ async def resource(request: Request) -> Response:
     if not is_safe_path(path):
         return error_page(request, 404, "no such page", site)
     bare, fmt, explicit = _requested_format(request, path)
-    iri = site.graph.iri_of(bare)
-    exists = await site.known(iri)
-    if not exists and explicit:
-        iri, bare, fmt = site.graph.iri_of(path), path, None
-        exists = await site.known(iri)
-    if not exists:
-        return error_page(request, 404, f"nothing is known about {iri}", site)
+    iri = await _find(site, bare)
+    if iri is None and explicit:
+        bare, fmt = path, None
+        iri = await _find(site, bare)
+    if iri is None:
+        shown = site.graph.iri_of(urllib.parse.unquote(bare, errors="replace"))
+        return error_page(request, 404, f"nothing is known about {shown}", site)
     if fmt is None:
         fmt = choose(request.headers.get("accept"), RESOURCE_FORMATS)
         if fmt is None:
@@ -270,6 +270,23 @@ async def resource(request: Request) -> Response:
     if explicit:
         extra["content-location"] = bare + fmt.extension
     return respond(request, body, _media(fmt), vary=not explicit, extra=extra)
+
+
+async def _find(site: Site, path: str) -> str | None:
+    """The KB IRI served at ``path``: as sent, or with its percent-escapes decoded (an
+    IRI may hold any Unicode letter; a browser sends it UTF-8 encoded)."""
+    candidates = [path]
+    try:
+        decoded = urllib.parse.unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        decoded = path
+    if decoded != path and is_safe_path(decoded):
+        candidates.append(decoded)
+    for candidate in candidates:
+        iri = site.graph.iri_of(candidate)
+        if await site.known(iri):
+            return iri
+    return None
 
 
 async def home(request: Request) -> Response:
