@@ -418,3 +418,24 @@ def test_another_base_and_unicode_iris(tmp_path: Path) -> None:
         assert "<https://example.org/kb/id/person/jos\u00e9>" in turtle
         assert server.request("/id/person/jos%FF").status == 404
         assert server.request("/id/person/massimiliano-boggetti").status == 404
+
+
+def test_home_ontology_shapes_and_questions_pages(bundled: Server) -> None:
+    from kb.catalogue import catalogue
+    from kb.resources import default_layout
+
+    home = bundled.request("/").text
+    names = [entry.name for entry in catalogue(default_layout())]
+    for name in names:
+        assert f'href="./queries/{name}"' in home
+    assert "The graph conforms to its" in home and "schema:Person" in home
+    for name in names:
+        page = bundled.request(f"/queries/{name}").text
+        assert "Matches the expected answer." in page, name
+        assert "<h2>Expected answer</h2>" in page
+    ontology = bundled.request("/ontology").text
+    assert 'id="TechnologyCluster"' in ontology and ">schema:Consortium</a>" in ontology
+    shapes = bundled.request("/shapes").text
+    assert "A concept scheme must have a label" in shapes
+    assert "(skos:prefLabel|rdfs:label)" in shapes
+    assert bundled.request("/queries/no-such-question").status == 404

@@ -25,7 +25,7 @@ from kb.catalogue import (
 )
 from kb.errors import KBError
 from kb.resources import Layout
-from kb.terms import prefixed
+from kb.terms import prefixed, short
 from kb.web.model import OWL, RDF_TYPE, RDFS, SH, SKOS, Term, WebGraph
 from kb.web.negotiation import RESOURCE_FORMATS
 from kb.web.sparql import Answer, Endpoint, parse_term
@@ -285,6 +285,25 @@ class Pages:
         )
         return [self._shape(shapes, shape) for shape in node_shapes]
 
+    def _path(self, node: object) -> Term:
+        """A shape's path: a link for a property, SPARQL path text for anything else."""
+        if isinstance(node, pyoxigraph.NamedNode):
+            return self.graph.term(node)
+        from kb.shacl.paths import PathError, sparql_path
+
+        try:
+            text = short(sparql_path(self._shapes_index(), node))
+        except PathError:
+            text = "(a malformed path)"
+        return Term("literal", text, text)
+
+    @functools.cache  # noqa: B019 (one Pages per process, read-only shapes)
+    def _shapes_index(self) -> object:
+        from kb.shacl.graph import TripleIndex
+
+        shapes = self.graph.shapes or pyoxigraph.Store()
+        return TripleIndex((q.subject, q.predicate, q.object) for q in shapes)
+
     def _shape(self, shapes: pyoxigraph.Store, shape: object) -> dict:
         def values(node: object, predicate: str) -> list[object]:
             return sorted(
@@ -307,7 +326,7 @@ class Pages:
             path = values(prop, "path")
             properties.append(
                 {
-                    "path": self.graph.term(path[0]) if path else None,
+                    "path": self._path(path[0]) if path else None,
                     "words": words(prop),
                     "rules": _rules(self.graph, shapes, prop),
                 }
