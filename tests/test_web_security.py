@@ -26,7 +26,9 @@ def hostile() -> Iterator[Server]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_no_markup_from_the_data_reaches_a_page(hostile: Server, path: str) -> None:
-    page = hostile.request(path).text
+    reply = hostile.request(path)
+    assert reply.status == 200
+    page = reply.text
     assert "<script" not in page.lower()
     assert "<img" not in page.lower() and not re.search(r"<[^>]*onerror=", page)
     assert "</textarea><" not in page

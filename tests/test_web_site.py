@@ -95,3 +95,25 @@ def test_a_directory_it_did_not_write_is_refused(statements_site: Site, tmp_path
     with pytest.raises(InputError, match="not written by kb site"):
         write_site(statements_site, tmp_path)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_the_served_graph_is_the_published_graph() -> None:
+    from kb.export import sorted_ntriples
+    from kb.published import published_store
+    from kb.resources import default_layout
+
+    served = load_site(default_layout(), timeout=None)
+    assert sorted_ntriples(served.graph.store) == sorted_ntriples(published_store(default_layout()))
+
+
+def test_inferred_values_are_marked(statements_site: Site) -> None:
+    page = statements_site.pages.resource("https://w3id.org/lifesci-news-kb/id/event/visit")
+    # kb:Visit is a subclass of schema:Event: the second type is the closure's
+    assert 'schema:Event</a> <small class="tag">(inferred)</small>' in page
+    assert "kb:Visit</a> <small" not in page
+
+
+def test_a_graph_that_does_not_conform_says_so_on_the_home_page() -> None:
+    home = load_site(Layout(MINI), timeout=None).pages.home()
+    assert "does not conform" in home
+    assert "organization:example-cluster: An organisation should have a location." in home

@@ -137,14 +137,20 @@ def load_site(
     base: str = BASE,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Site:
-    """Load the published graph once, with the ontology and shapes beside it."""
-    from kb.published import published_store
+    """Load the published graph once (data + closure + ontology, as kb.published builds
+    it), keeping the data as given beside it, so that pages can tell what was inferred."""
+    from kb.entail import Schema, add_closure
     from kb.store import load_files
 
-    store = published_store(layout, data_files)
+    files = list(data_files) if data_files else layout.require().data_files
+    data = load_files(files)
     ontology = load_files(layout.require().ontology_files)
+    store = pyoxigraph.Store()
+    store.bulk_extend(data)
+    add_closure(store, Schema.from_store(ontology))
+    store.bulk_extend(ontology)
     shapes = load_files([layout.shapes]) if layout.shapes.is_file() else None
-    graph = WebGraph(store, ontology, shapes, base)
+    graph = WebGraph(store, ontology, shapes, base, asserted=data)
     endpoint = Endpoint(store, timeout)
     return Site(graph, endpoint, Pages(graph, endpoint, layout))
 

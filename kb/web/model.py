@@ -87,6 +87,8 @@ class Value:
 
     term: Term
     statements: list[Statement] = field(default_factory=list)
+    #: added by the closure (the ontology's subclass and subproperty axioms), not given
+    inferred: bool = False
 
 
 @dataclass
@@ -101,7 +103,7 @@ class Resource:
 
     iri: str
     label: str
-    types: list[Term]
+    types: list[Value]
     properties: list[Property]
     incoming: list[tuple[Term, Term]]
     node_quotes: list[Quote]
@@ -156,11 +158,20 @@ class WebGraph:
         ontology: pyoxigraph.Store,
         shapes: pyoxigraph.Store | None = None,
         base: str = BASE,
+        asserted: pyoxigraph.Store | None = None,
     ) -> None:
         self.store = store
         self.ontology = ontology
         self.shapes = shapes
         self.base = base
+        #: the data as given (without the closure), when known
+        self.asserted = asserted
+
+    def inferred(self, quad: pyoxigraph.Quad) -> bool:
+        """Whether ``quad`` of the published graph was added by the closure."""
+        if self.asserted is None:
+            return False
+        return quad not in self.asserted and quad not in self.ontology
 
     # --- IRIs and paths ---------------------------------------------------------------
 
@@ -282,7 +293,11 @@ class WebGraph:
         """What the page of ``iri`` shows."""
         node = pyoxigraph.NamedNode(iri)
         outgoing = sorted(self.store.quads_for_pattern(node, None, None), key=_quad_key)
-        types = [self.term(q.object) for q in outgoing if q.predicate.value == RDF_TYPE]
+        types = [
+            Value(self.term(q.object), inferred=self.inferred(q))
+            for q in outgoing
+            if q.predicate.value == RDF_TYPE
+        ]
         statements = self._statements(node)
         grouped: dict[str, Property] = {}
         for quad in outgoing:
@@ -291,7 +306,7 @@ class WebGraph:
             predicate = quad.predicate.value
             group = grouped.setdefault(predicate, Property(self.term(quad.predicate), []))
             found = statements.get((predicate, str(quad.object)), [])
-            group.values.append(Value(self.term(quad.object), found))
+            group.values.append(Value(self.term(quad.object), found, self.inferred(quad)))
         incoming = [
             (self.term(q.subject), self.term(q.predicate))
             for q in sorted(self.store.quads_for_pattern(None, None, node), key=_quad_key)

@@ -49,6 +49,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["short"] = lambda iri: prefixed(iri) or iri
+    env.globals["short_nt"] = short
     return env
 
 
