@@ -139,16 +139,10 @@ def load_site(
 ) -> Site:
     """Load the published graph once (data + closure + ontology, as kb.published builds
     it), keeping the data as given beside it, so that pages can tell what was inferred."""
-    from kb.entail import Schema, add_closure
+    from kb.published import published_parts
     from kb.store import load_files
 
-    files = list(data_files) if data_files else layout.require().data_files
-    data = load_files(files)
-    ontology = load_files(layout.require().ontology_files)
-    store = pyoxigraph.Store()
-    store.bulk_extend(data)
-    add_closure(store, Schema.from_store(ontology))
-    store.bulk_extend(ontology)
+    data, ontology, store = published_parts(layout, data_files)
     shapes = load_files([layout.shapes]) if layout.shapes.is_file() else None
     graph = WebGraph(store, ontology, shapes, base, asserted=data)
     endpoint = Endpoint(store, timeout)
