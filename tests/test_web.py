@@ -262,6 +262,8 @@ def test_resource_page_shows_basis_words_and_notes(statements: Server) -> None:
     assert "Newly elected president implies she holds the post now." in page
     kuwait = statements.request("/id/place/kuwait").text
     assert "Basis: <strong>external</strong>" in kuwait
+    # the evidence of a statement whose object it is comes under the incoming link
+    assert "<mark>visited Kuwait</mark>" in kuwait
     assert 'href="https://www.wikidata.org/wiki/Q817"' in kuwait
 
 

@@ -98,6 +98,15 @@ class Property:
 
 
 @dataclass
+class Link:
+    """A link to a resource from another, with the statements about that triple."""
+
+    subject: Term
+    predicate: Term
+    statements: list[Statement] = field(default_factory=list)
+
+
+@dataclass
 class Resource:
     """Everything a resource page shows."""
 
@@ -105,7 +114,7 @@ class Resource:
     label: str
     types: list[Value]
     properties: list[Property]
-    incoming: list[tuple[Term, Term]]
+    incoming: list[Link]
     node_quotes: list[Quote]
     article: Article | None = None
 
@@ -307,8 +316,13 @@ class WebGraph:
             group = grouped.setdefault(predicate, Property(self.term(quad.predicate), []))
             found = statements.get((predicate, str(quad.object)), [])
             group.values.append(Value(self.term(quad.object), found, self.inferred(quad)))
+        by_link = self._incoming_statements(node)
         incoming = [
-            (self.term(q.subject), self.term(q.predicate))
+            Link(
+                self.term(q.subject),
+                self.term(q.predicate),
+                by_link.get((str(q.subject), q.predicate.value), []),
+            )
             for q in sorted(self.store.quads_for_pattern(None, None, node), key=_quad_key)
             if q.predicate.value not in EVIDENCE_LINKS
             and not isinstance(q.subject, pyoxigraph.BlankNode)
@@ -329,24 +343,35 @@ class WebGraph:
         """The statement nodes whose rdf:subject is ``node``, by (predicate, object)."""
         found: dict[tuple[str, str], list[Statement]] = {}
         for statement in self._statement_nodes(node):
-            if not isinstance(statement, pyoxigraph.NamedNode | pyoxigraph.BlankNode):
-                continue
             predicate = self._one(statement, RDF + "predicate")
             value = self._one(statement, RDF + "object")
-            if predicate is None or value is None:
-                continue
-            iri = str(statement).strip("<>")
-            view = Statement(iri, statement_anchor(str(statement)), self.href(iri))
-            basis = self._one(statement, KB + "basis")
-            if basis is not None:
-                view.basis = self.label(basis.value) if hasattr(basis, "value") else None
-            view.notes = [o.value for o in self._all(statement, SKOS + "editorialNote")]
-            view.derived_from = [
-                self.term(o) for o in self._all(statement, PROV + "wasDerivedFrom")
-            ]
-            view.quotes = self._quotes_of(statement)
-            found.setdefault((predicate.value, str(value)), []).append(view)
+            if predicate is not None and value is not None:
+                key = (getattr(predicate, "value", ""), str(value))
+                found.setdefault(key, []).append(self._statement(statement))
         return found
+
+    def _incoming_statements(self, node: object) -> dict[tuple[str, str], list[Statement]]:
+        """The statement nodes whose rdf:object is ``node``, by (subject, predicate)."""
+        found: dict[tuple[str, str], list[Statement]] = {}
+        for statement in self._subjects(RDF + "object", node):
+            subject = self._one(statement, RDF + "subject")
+            predicate = self._one(statement, RDF + "predicate")
+            if subject is not None and predicate is not None:
+                key = (str(subject), getattr(predicate, "value", ""))
+                found.setdefault(key, []).append(self._statement(statement))
+        return found
+
+    def _statement(self, statement: object) -> Statement:
+        """What a page shows of one statement node."""
+        iri = str(statement).strip("<>")
+        view = Statement(iri, statement_anchor(str(statement)), self.href(iri))
+        basis = self._one(statement, KB + "basis")
+        if isinstance(basis, pyoxigraph.NamedNode):
+            view.basis = self.label(basis.value)
+        view.notes = [getattr(o, "value", "") for o in self._all(statement, SKOS + "editorialNote")]
+        view.derived_from = [self.term(o) for o in self._all(statement, PROV + "wasDerivedFrom")]
+        view.quotes = self._quotes_of(statement)
+        return view
 
     def _one(self, node: object, predicate: str) -> object | None:
         values = self._all(node, predicate)
