@@ -34,10 +34,10 @@ RDFLIB_TURTLE = "text/turtle, application/x-turtle, */*;q=0.1"
 RDFLIB_NT = "text/plain, */*;q=0.1"
 RDFLIB_JSONLD = "application/ld+json, application/json;q=0.9, */*;q=0.1"
 RDFLIB_XML = "application/rdf+xml, */*;q=0.1"
+#: captured from Jena 4.5's arq --data=URL (its HTTP client also asks to upgrade to h2c)
 JENA = (
-    "text/turtle,application/n-triples;q=0.9,application/ld+json;q=0.8,"
-    "application/rdf+xml;q=0.7,text/trig;q=0.6,application/n-quads;q=0.5,"
-    "application/trix+xml;q=0.4,application/rdf+thrift;q=0.3,application/json;q=0.2,*/*;q=0.1"
+    "text/turtle,application/n-triples;q=0.9,application/rdf+xml;q=0.7,application/trig,"
+    "application/n-quads;q=0.9,application/ld+json;q=0.8,*/*;q=0.5"
 )
 SPARQLWRAPPER_JSON = (
     "application/sparql-results+json,application/json,text/javascript,application/javascript"
