@@ -662,8 +662,7 @@ def serve(
     from kb.web.app import serve as run
 
     site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
-    _note(ctx, f"kb: serving on http://{host}:{port}/ (Ctrl-C stops it)")
-    run(site, host, port)
+    run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
 
 
 @cli.command()

@@ -441,3 +441,27 @@ def test_home_ontology_shapes_and_questions_pages(bundled: Server) -> None:
     assert "A concept scheme must have a label" in shapes
     assert "(skos:prefLabel|rdfs:label)" in shapes
     assert bundled.request("/queries/no-such-question").status == 404
+
+
+def _kb(*args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    command = [sys.executable, "-c", "from kb.entry import main; main()", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_serve_reports_a_busy_port_in_one_line() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = _kb("serve", "--port", str(port))
+    assert result.returncode == 3
+    assert result.stderr == f"127.0.0.1:{port}: Address already in use\n"
+
+
+def test_serve_refuses_a_missing_data_file_before_listening(tmp_path: Path) -> None:
+    result = _kb("serve", str(tmp_path / "missing.ttl"), "--port", "0")
+    assert result.returncode == 2 and result.stderr.strip().endswith("missing.ttl: no such file")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import socket
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kb.errors import InputError, KBError, TimeLimitError
+from kb.errors import InputError, KBError, ServerError, TimeLimitError
 from kb.namespaces import BASE
 from kb.resources import Layout
 from kb.web.model import WebGraph, is_safe_path
@@ -457,14 +458,19 @@ class BoundedApp:
         await self.app(scope, receive, send)
 
 
-def serve(site: Site, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve ``site`` until interrupted."""
+def serve(
+    site: Site,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve ``site`` until interrupted; ``ready(url)`` hears where, once the address is
+    bound (ServerError when it cannot be: in use, not ours)."""
     import uvicorn
 
+    listening = _bind(host, port)
     config = uvicorn.Config(
         create_app(site),
-        host=host,
-        port=port,
         log_level="warning",
         server_header=False,
         # h11 even where httptools is installed: it bounds the request line and headers
@@ -473,4 +479,25 @@ def serve(site: Site, host: str = "127.0.0.1", port: int = 8080) -> None:
         timeout_keep_alive=5,
         limit_concurrency=200,
     )
-    uvicorn.Server(config).run()
+    bound_port = listening.getsockname()[1]
+    if ready is not None:
+        shown = f"[{host}]" if ":" in host else host
+        ready(f"http://{shown}:{bound_port}/")
+    try:
+        uvicorn.Server(config).run(sockets=[listening])
+    finally:
+        listening.close()
+        site.endpoint.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as exc:
+        listening.close()
+        raise ServerError(f"{host}:{port}: {exc.strerror or exc}") from None
+    return listening
