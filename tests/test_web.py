@@ -168,6 +168,10 @@ def test_writes_are_not_allowed(bundled: Server) -> None:
 
 def test_every_page_links_every_format_and_each_link_answers(bundled: Server) -> None:
     page = bundled.request(PERSON).text
+    alternate = (
+        '<link rel="alternate" type="text/turtle" href="../../id/person/massimiliano-boggetti.ttl"'
+    )
+    assert alternate in page
     for extension in (".ttl", ".jsonld", ".nt", ".rdf"):
         assert f'href="../../id/person/massimiliano-boggetti{extension}"' in page
         assert bundled.request(PERSON + extension).status == 200
