@@ -48,8 +48,9 @@ from kb.web.sparql import (
     serialize,
 )
 
-#: How many IRIs known to exist, and how many answers, a server keeps in memory.
+#: How many IRIs known to exist a server keeps in memory, and how many bytes of answers.
 MAX_REMEMBERED = 20_000
+MAX_KEPT_BYTES = 64 * 1024 * 1024
 #: Largest request body accepted (a POSTed query), in bytes.
 MAX_BODY = 64 * 1024
 #: Longest query string accepted (an encoded query may take three bytes a character).
@@ -78,12 +79,13 @@ class Site:
 
     def representation(self, iri: str, fmt: str) -> bytes:
         """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for
-        the next request while fewer than MAX_REMEMBERED are kept."""
+        the next request while the answers kept stay under MAX_KEPT_BYTES."""
         body = self._bodies.get((iri, fmt))
         if body is None:
             body = self._make(iri, fmt)
-            if len(self._bodies) < MAX_REMEMBERED:
+            if self._kept + len(body) <= MAX_KEPT_BYTES:
                 self._bodies[(iri, fmt)] = body
+                self._kept += len(body)
         return body
 
     def _make(self, iri: str, fmt: str) -> bytes:
@@ -104,6 +106,7 @@ class Site:
     def __post_init__(self) -> None:
         self._known: set[str] = set()
         self._bodies: dict[tuple[str, str], bytes] = {}
+        self._kept = 0
 
     async def known(self, iri: str) -> bool:
         """``has``, remembered when true (the graph never changes; the IRIs it knows are
