@@ -33,7 +33,9 @@ MAX_QUERY_CHARS = 32_000
 MAX_ROWS = 10_000
 #: Seconds a query may run.
 DEFAULT_TIMEOUT = 10.0
+#: Answers kept, each of at most CACHED_ROWS rows or triples (bounding the memory).
 CACHE_SIZE = 256
+CACHED_ROWS = 2_000
 
 SPARQL_JSON = Representation(
     "json", "application/sparql-results+json", ".srj", "JSON", ("application/json",)
@@ -108,10 +110,11 @@ class Endpoint:
             answer = compute(self.store, prepared, self.max_rows)
         else:
             answer = self._pool.run(prepared, self.timeout or 0)
-        with self._lock:
-            self._cache[text] = answer
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+        if len(answer.rows) + answer.ntriples.count(b"\n") <= CACHED_ROWS:
+            with self._lock:
+                self._cache[text] = answer
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return answer
 
     def close(self) -> None:
