@@ -333,9 +333,8 @@ def _xml_term(term: dict[str, str]) -> str:
 def _csv(answer: Answer) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if answer.boolean is not None:
-        writer.writerows([["boolean"], ["true" if answer.boolean else "false"]])
-        return buffer.getvalue().encode()
+    if answer.boolean is not None:  # no standard form: as pyoxigraph (and kb query) write it
+        return b"true\n" if answer.boolean else b"false\n"
     writer.writerow(answer.variables)
     for row in answer.rows:
         writer.writerow([_csv_value(term) for term in row])
@@ -351,7 +350,7 @@ def _csv_value(term: str | None) -> str:
 
 def _tsv(answer: Answer) -> bytes:
     if answer.boolean is not None:
-        return b"?boolean\n" + (b"true\n" if answer.boolean else b"false\n")
+        return b"true\n" if answer.boolean else b"false\n"
     lines = ["\t".join(f"?{name}" for name in answer.variables)]
     lines += ["\t".join(term or "" for term in row) for row in answer.rows]
     return ("\n".join(lines) + "\n").encode()
