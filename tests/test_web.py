@@ -15,7 +15,7 @@ import pytest
 import rdflib
 
 from kb.web.negotiation import RESOURCE_FORMATS, choose
-from tests.conftest import MINI, require_tool
+from tests.helpers import MINI, require_jena
 from tests.web_server import Server, kb_serve
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
@@ -209,7 +209,7 @@ def test_rdflib_dereferences_the_iri_itself(bundled: Server) -> None:
 def test_jena_reads_every_rdf_answer_without_warning(
     bundled: Server, tmp_path: Path, fmt: str, syntax: str
 ) -> None:
-    jena = require_tool("jena")
+    jena = require_jena()
     construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://schema.org/Person> ; ?p ?o }"
     media_type = {"turtle": "text/turtle", "nt": "application/n-triples"}
     media_type |= {"jsonld": "application/ld+json", "xml": "application/rdf+xml"}
@@ -232,7 +232,7 @@ def test_jena_reads_every_rdf_answer_without_warning(
 
 
 def test_jena_arq_dereferences_the_iri_with_its_own_accept_header(bundled: Server) -> None:
-    jena = require_tool("jena")
+    jena = require_jena()
     query = "SELECT ?name { ?s <https://schema.org/name> ?name }"
     arq = subprocess.run(
         [jena, "arq", f"--data={bundled.url}{PERSON}", "--results=csv", query],

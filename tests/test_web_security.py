@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINI
+from tests.helpers import MINI
 from tests.web_server import Server, kb_serve
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"

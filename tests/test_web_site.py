@@ -17,7 +17,7 @@ from kb.errors import InputError
 from kb.resources import Layout
 from kb.web.app import Site, load_site
 from kb.web.site import write_site
-from tests.conftest import MINI, REPO
+from tests.helpers import MINI, REPO
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
 
