@@ -120,6 +120,8 @@ def test_real_clients_get_what_they_ask_for(bundled: Server, accept: str, media_
 def test_format_by_parameter_or_extension(bundled: Server, form: str) -> None:
     reply = bundled.request(PERSON + form, {"Accept": "text/html"})
     assert reply.status == 200 and reply.media_type == "text/turtle"
+    assert reply.headers["content-location"] == "massimiliano-boggetti.ttl"
+    assert '<massimiliano-boggetti.jsonld>; rel="alternate"' in reply.headers["link"]
     assert "person:massimiliano-boggetti" in reply.text
 
 

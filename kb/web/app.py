@@ -267,12 +267,14 @@ async def resource(request: Request) -> Response:
     body = site.cached(iri, fmt.name)
     if body is None:
         body = await run_in_threadpool(site.representation, iri, fmt.name)
+    # relative to the request (the last segment), so they hold behind a proxy's prefix
+    name = bare.rsplit("/", 1)[-1]
     links = ", ".join(
-        f'<{bare}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
+        f'<{name}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
     )
     extra = {"link": links}
     if explicit:
-        extra["content-location"] = bare + fmt.extension
+        extra["content-location"] = name + fmt.extension
     return respond(request, body, _media(fmt), vary=not explicit, extra=extra)
 
 
