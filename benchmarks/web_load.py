@@ -132,6 +132,18 @@ def published_ntriples(path: Path, data: list[str]) -> None:
     subprocess.run(command, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
+def a_person(nt: Path) -> str:
+    """The path of the first person in the published N-Triples ``nt``."""
+    from kb.namespaces import BASE
+
+    marker = b"> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Person> ."
+    with nt.open("rb") as lines:
+        for line in lines:
+            if marker in line and line.startswith(b"<" + BASE.encode()):
+                return "/" + line[len(BASE) + 1 : line.index(b">")].decode()
+    return PERSON
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -145,6 +157,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         nt = Path(temp) / "published.nt"
         published_ntriples(nt, args.data)
+        person = a_person(nt)
         store = Path(temp) / "oxigraph"
         subprocess.run(
             ["oxigraph", "load", "--location", str(store), "--file", str(nt)],
@@ -171,11 +184,11 @@ def main() -> None:
                 targets = {
                     "kb: resource page (HTML)": (
                         kb.port,
-                        lambda n: ("GET", PERSON, {"Accept": "text/html"}, None),
+                        lambda n: ("GET", person, {"Accept": "text/html"}, None),
                     ),
                     "kb: resource Turtle": (
                         kb.port,
-                        lambda n: ("GET", PERSON, {"Accept": "text/turtle"}, None),
+                        lambda n: ("GET", person, {"Accept": "text/turtle"}, None),
                     ),
                     "kb: catalogue query (cached)": (
                         kb.port,
