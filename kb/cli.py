@@ -755,6 +755,75 @@ def explain(ctx: click.Context, resource: str) -> None:
     _write(explanation_text(explanation, use_colour(sys.stdout)))
 
 
+# --- The web face: kb serve, kb site (kb/web/) ---
+
+
+def _base_option(command: Any) -> Any:
+    from kb.namespaces import BASE
+
+    return click.option(
+        "--base-iri",
+        default=BASE,
+        show_default=True,
+        metavar="IRI",
+        help="The base of the IRIs served: IRI + PATH is served at /PATH.",
+    )(command)
+
+
+@cli.command()
+@DATA_FILES
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@_base_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Stop a SPARQL query after SECONDS; 0 for no limit.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    host: str,
+    port: int,
+    base_iri: str,
+    timeout: float,
+) -> None:
+    """Serve the published graph read-only on the web: a page or RDF for every IRI, by
+    content negotiation, and a SPARQL endpoint at /sparql. Stop it with Ctrl-C."""
+    from kb.web.app import load_site
+    from kb.web.app import serve as run
+
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
+    run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+
+
+@cli.command()
+@DATA_FILES
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write (replaced as a whole, atomically).",
+)
+@_base_option
+@click.pass_context
+def site(ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str) -> None:
+    """Write the same pages as static files: each resource's page and its RDF in every
+    format, an index, and nginx / Apache snippets for content negotiation."""
+    from kb.web.app import load_site
+    from kb.web.site import write_site
+
+    # no time limit: the catalogue's own queries run in this process
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout=None)
+    written = write_site(site, output)
+    _note(ctx, f"kb: wrote {written} files to {output}")
+
+
 def main() -> None:
     """Console-script entry point. A command that loaded data ends without freeing its
     stores (see ``kb.store.retain_until_exit``), after flushing its output."""
