@@ -777,7 +777,7 @@ def _base_option(command: Any) -> Any:
 @_base_option
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=10.0,
     show_default=True,
     help="Stop a SPARQL query after SECONDS; 0 for no limit.",
