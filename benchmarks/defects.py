@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generate import (
-    KB,
+from synthetic import (
     OA,
     ORG,
     PROV,
@@ -36,7 +35,7 @@ from generate import (
     plain,
 )
 
-from kb.namespaces import PREFIXES
+from kb.namespaces import KB, PREFIXES
 
 KBSH = PREFIXES["kbsh"]
 WIKIDATA = PREFIXES["wd"]

@@ -21,7 +21,7 @@ from kb.export import (
 )
 from kb.published import build_store
 from kb.resources import Layout, default_layout
-from tests.conftest import MINI, require_tool
+from tests.helpers import MINI, require_tool
 
 RDFLIB_FORMATS = {
     "turtle": "turtle",
