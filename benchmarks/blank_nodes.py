@@ -5,8 +5,8 @@
 For each size it writes two files of about that many triples: the normal synthetic KB
 (``generate.py``, named nodes only) and a blank-node-heavy one (``blank_heavy``: lists of
 equal items, nested ``[ ex:p [ ... ] ]``, pairs of alike blank nodes, collections of
-collections, and one long list of equal items: the shapes that made RDFC-1.0 labelling
-blow up). It times, as fresh processes (median of ``--repeat``), ``kb export FILE
+collections, one long list of equal items and one deep nesting: the shapes that made
+RDFC-1.0 labelling blow up). It times, as fresh processes (median of ``--repeat``), ``kb export FILE
 --format nt|turtle -o OUT`` and pyoxigraph's own ``Store.load`` + ``Store.dump`` of the
 same file in the same format (the floor: no sorting, no canonical labels). Raw results go
 to ``benchmarks/results/blank-nodes-RUN.json``; a Markdown table is printed.
@@ -29,11 +29,15 @@ FORMATS = {"nt": "N_TRIPLES", "turtle": "TURTLE"}
 
 
 def blank_heavy(triples: int) -> str:
-    """Turtle of about ``triples`` triples, most of them on blank nodes."""
+    """Turtle of about ``triples`` triples, most of them on blank nodes. The long list and
+    the deep nesting use their own item and predicate: alone in their first-degree hash
+    class, they are what RDFC-1.0 took exponential time on."""
     out = ["@prefix ex: <http://example.org/> ."]
-    long_items = triples // 20  # one list of equal items: a tenth of the triples
-    out.append("ex:long ex:items ( " + "1 " * long_items + ") .")
-    records = max(1, (triples - 2 * long_items) // 67)
+    long_items = triples // 20  # a tenth of the triples
+    out.append("ex:long ex:items ( " + "2 " * long_items + ") .")
+    depth = triples // 50
+    out.append("ex:deep ex:down " + "[ ex:down " * depth + "ex:z" + " ]" * depth + " .")
+    records = max(1, (triples - 2 * long_items - depth) // 67)
     nested = "[ ex:p " * 10 + "ex:z" + " ]" * 10
     for i in range(records):
         out.append(
