@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import threading
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import kb.remote.answers as answers
 from kb.namespaces import DEFAULT_GRAPH
 from kb.remote.client import DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, MB, HttpClient, snippet
 from kb.remote.credentials import Auth
+from kb.remote.dialect import bnode_labels, virtuoso
 from kb.remote.gsp import FORM
 from kb.remote.query import RESULTS_ACCEPT
 from kb.remote.urls import check_graph, check_url
@@ -98,6 +99,12 @@ class EndpointSource:
             return rows
         return self._paged(text, variables, cut or self.row_cap or PAGE_ROWS)
 
+    @property
+    def split_checks(self) -> bool:
+        """Virtuoso: one query per value check (its projected booleans are unreliable)."""
+        self._learn()
+        return self.virtuoso
+
     def refusal(self, text: str) -> str | None:
         """Why the server would answer ``text`` wrongly (None: it answers it right)."""
         text = self.dialect(text)
@@ -111,6 +118,8 @@ class EndpointSource:
         local engine validates too), ``rdf:type/rdfs:subClassOf*`` is plain ``rdf:type``,
         which Virtuoso 7.2 gets wrong once the subject is bound."""
         self._learn()
+        if self.virtuoso:
+            text = virtuoso(text)
         if not self.closed_types:
             return text
         declared = {name: iri for name, iri in _STANDARD_PREFIXES.findall(text)}
@@ -180,6 +189,7 @@ class EndpointSource:
             detail = snippet(answer.body)
             raise client.fail(url, f"HTTP 400: the server rejected a validation query: {detail}")
         client.expect(answer, url, ok=(200,))
+        answer = replace(answer, body=bnode_labels(answer.body))
         result = answers.parse_results(client, url, answer)
         if not isinstance(result, pyoxigraph.QuerySolutions):
             raise client.fail(url, "answered a boolean to a SELECT query")

@@ -27,6 +27,8 @@ Row = dict[str, Any]
 class Source(Protocol):
     """Where the compiled queries are evaluated: the data graph is its default graph."""
 
+    #: whether value checks must be one query each (no boolean columns to read)
+    split_checks: bool
     #: whether ``select(text, this=focus)`` pre-binds ``?this`` (SHACL pre-binding); a
     #: source without it cannot run the SPARQL constraints that need it
     prebinding: bool
@@ -45,6 +47,7 @@ class StoreSource:
     """A pyoxigraph store's default graph."""
 
     prebinding = True
+    split_checks = False
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -86,7 +89,7 @@ def run_query(data: Source, query: Query) -> Iterable[Result]:
     """Evaluate ``query`` on ``data`` and turn its rows into results."""
     for row in _rows(data, query):
         for emit in query.emits:
-            if emit.flag is not None and is_true(row[emit.flag]):
+            if emit.flag is not None and _passed(row[emit.flag]):
                 continue
             yield _result(query, emit, row)
 
@@ -106,6 +109,12 @@ def _solutions(solutions: Any) -> Iterable[Row]:
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         yield {name: solution[name] for name in names}
+
+
+def _passed(flag: Term | None) -> bool:
+    """Whether a check's flag column says it passed: true (Virtuoso answers booleans as
+    the integer 1)."""
+    return is_true(flag) or (isinstance(flag, ox.Literal) and flag.value == "1")
 
 
 def _result(query: Query, emit: Emit, row: dict[str, Any]) -> Result:
@@ -173,7 +182,7 @@ def validate_compiled(
     by side."""
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    compiler = Compiler(shapes_graph, _subclasses(data))
+    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks)
     planned: list[_Planned] = []
     unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
