@@ -660,10 +660,33 @@ def export(
 
 
 @cli.command()
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_ENDPOINT_TIMEOUT,
+    show_default=True,
+    help="With --endpoint: seconds allowed for each request (exit 3 past it).",
+)
+@_endpoint_options
 @click.pass_context
-def stats(ctx: click.Context) -> None:
-    """Count triples, instances per class and uses per property; check conformance."""
+def stats(ctx: click.Context, timeout: float, **server: Any) -> None:
+    """Count triples, instances per class and uses per property; check conformance.
+
+    With --endpoint, the graph on that SPARQL server is counted there (no conformance
+    line: kb validate --endpoint checks it).
+    """
     from kb.output import stats_text
+
+    if server["endpoint"]:
+        from kb.remote.validation import EndpointSource
+        from kb.stats import stats_of
+
+        remote = _remote(ctx, server, timeout)
+        source = EndpointSource(
+            remote.endpoint_url, remote.graph, remote.auth, remote.timeout, remote.max_bytes
+        )
+        _write(stats_text(stats_of(source.select)))
+        return
     from kb.published import published_store
     from kb.stats import stats as count
     from kb.store import load_files

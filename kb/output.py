@@ -135,6 +135,9 @@ def stats_text(stats: Stats, report: Report | None = None) -> str:
             ["property", "uses"], [[short(k), str(n)] for k, n in stats.properties], max_rows=None
         )
     )
+    if stats.bases:
+        rows = [[short(k), str(n)] for k, n in stats.bases]
+        parts.append(table(["basis", "statements"], rows, max_rows=None))
     if report is not None:
         parts.append(f"shapes: {report_summary(report)}\n")
     return "\n".join(parts)

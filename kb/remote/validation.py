@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 MAX_ROWS_HEADER = "x-sparql-maxrows"
 #: Rows per page once an answer was found cut short (lowered to the server's cap).
 PAGE_ROWS = 10_000
-#: A query that already ends with solution modifiers cannot be paged by appending ours.
-_MODIFIERS = re.compile(r"\}\s*(ORDER\s+BY|LIMIT|OFFSET|GROUP\s+BY|HAVING)\b[^{}]*$", re.I)
+#: The prologue of a query (kept in front when the query is paged as a sub-query).
+_PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)<[^<>\s]*>\s*|#[^\n]*\n\s*)*", re.I)
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 #: ``rdf:type/rdfs:subClassOf*`` in its spellings (prefixed names only where declared so).
 _TYPE_PATH = re.compile(
@@ -76,6 +76,8 @@ class EndpointSource:
     row_cap: int | None = None
     prebinding: bool = field(default=False, init=False)
     sent: int = field(default=0, init=False)
+    #: pages fetched because the server cut an answer short
+    pages: int = field(default=0, init=False)
     #: learnt from the first answer: the server is Virtuoso; the graph's types are closed
     virtuoso: bool = field(default=False, init=False)
     closed_types: bool = field(default=False, init=False)
@@ -143,8 +145,12 @@ class EndpointSource:
             self._ready = True
 
     def _paged(self, text: str, variables: list[str], cap: int) -> list[dict[str, Any]]:
-        """All rows of ``text``, a page of at most ``cap`` rows at a time, in a stable order."""
-        if _MODIFIERS.search(text) or not variables:
+        """All rows of ``text``, a page of at most ``cap`` rows at a time: the query as a
+        sub-query, in the order of every projected variable (a total order of distinct
+        rows; equal rows are interchangeable), ``LIMIT``/``OFFSET``."""
+        prologue = _PROLOGUE.match(text)
+        head, body = text[: prologue.end()], text[prologue.end() :]
+        if not variables or not body.lstrip().upper().startswith("SELECT"):
             raise self._client().fail(
                 self.endpoint_url,
                 f"the server cut an answer at {cap} rows and the query cannot be paged; "
@@ -154,11 +160,13 @@ class EndpointSource:
         order = " ".join(f"?{v}" for v in variables)
         rows: list[dict[str, Any]] = []
         while True:
-            page = f"{text}\nORDER BY {order} LIMIT {size} OFFSET {len(rows)}"
-            _, found, cut = self._ask(page)
+            page = f"{head}SELECT * WHERE {{ {{ {body} }} }} ORDER BY {order} "
+            _, found, cut = self._ask(f"{page}LIMIT {size} OFFSET {len(rows)}")
             if cut and cut < size:  # the server's cap is below our page: smaller pages
                 size = cut
                 continue
+            with self._lock:
+                self.pages += 1
             rows += found
             if len(found) < size:
                 return rows
