@@ -271,10 +271,11 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_ENDPOINT_TIMEOUT,
+    type=click.FloatRange(min=0),
+    default=300.0,
     show_default=True,
-    help="With --endpoint: seconds allowed for each request (exit 3 past it).",
+    help="Stop loading, inference and validation after SECONDS or past the memory "
+    "allowed (exit 3); 0 for no limit. With --endpoint: per request, default 30.",
 )
 @click.option(
     "--allow-partial",
@@ -317,7 +318,8 @@ def validate(
         from kb.validate import validate as run
 
         with _phases(ctx, data_files) as (loading, validating):
-            report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
+            layout, files = _layout(ctx), data_files or None
+            report = run(layout, files, shapes, engine, loading, validating, timeout or None)
     if report.unsupported:
         names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")

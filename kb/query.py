@@ -5,7 +5,6 @@ results come back as one ``QueryResult`` whichever engine ran them (``Local`` he
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
-from kb.errors import InputError, TimeLimitError
+from kb.errors import InputError
 from kb.formats import CONSTRUCT_FORMATS, SELECT_FORMATS, results_format
 from kb.resources import Layout
 
@@ -195,38 +194,11 @@ def run_with_time_limit(
     fmt: str | None = None,
     timeout: float | None = 60.0,
 ) -> QueryResult:
-    """``execute`` in a forked worker process, ended after ``timeout`` seconds (exit 3).
-    Without a timeout (or where fork is unavailable) it runs in this process."""
-    if not timeout or "fork" not in multiprocessing.get_all_start_methods():
-        return execute(store, prepared, fmt)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(store, prepared, fmt, sender))
-    worker.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
-        ok, value = receiver.recv()
-    except EOFError:
-        raise InputError(f"{prepared.source}: the query worker died") from None
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        receiver.close()
-    if not ok:
-        raise value
-    return value
+    """``execute`` in a bounded worker process (``kb.worker``), ended after ``timeout``
+    seconds (exit 3). Without a timeout (or where fork is unavailable) it runs here."""
+    from kb.worker import run_bounded
 
-
-def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any) -> None:
-    try:
-        sender.send((True, execute(store, prepared, fmt)))
-    except Exception as exc:  # sent back and re-raised in the parent
-        sender.send((False, exc if isinstance(exc, InputError) else InputError(str(exc))))
-    finally:
-        sender.close()
+    return run_bounded(execute, (store, prepared, fmt), timeout, f"{prepared.source}: query")
 
 
 def run_query(

@@ -9,7 +9,9 @@ and puts the results in the order every output format shows them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +44,12 @@ DEFAULT_ENGINE = "fast"
 
 
 class ShapesRefused(InputError):
-    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL)."""
+    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL);
+    ``near`` is text of the shapes file to find the line of the fault by."""
+
+    def __init__(self, message: str, near: str | None = None) -> None:
+        super().__init__(message)
+        self.near = near
 
 
 Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None], Report]
@@ -55,20 +62,72 @@ def validate(
     engine: str = DEFAULT_ENGINE,
     loading: Progress | None = None,
     validating: Progress | None = None,
+    timeout: float | None = None,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``).
 
     ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
-    ``validating(shapes_done, shapes_total)`` how far the fast engine has got."""
+    ``validating(shapes_done, shapes_total)`` how far the fast engine has got. With a
+    ``timeout``, loading, inference and validation run in a worker process bounded as
+    ``kb query``'s (``kb.worker``: TimeLimitError past the time or the memory allowed)."""
+    from kb.worker import run_bounded
+
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
+    job = (layout, data_files, shapes_path, engine, loading, validating)
+    return run_bounded(_validate, job, timeout, "validation")
+
+
+def _validate(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None,
+    shapes_path: Path,
+    engine: str,
+    loading: Progress | None,
+    validating: Progress | None,
+) -> Report:
     shapes_store = load_files([shapes_path])
-    data = published_store(layout, data_files, loading)
     try:
-        return ENGINES[engine](data, shapes_store, validating)
+        _refuse_service(shapes_store)
+        data = published_store(layout, data_files, loading)
+        with _engine_refusals():
+            return ENGINES[engine](data, shapes_store, validating)
     except ShapesRefused as exc:
-        raise InputError.at(shapes_path, None, str(exc)) from None
+        raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
+
+
+def _line_of(path: Path, near: str | None) -> int | None:
+    """The number of the first line of ``path`` holding ``near`` (None if none does)."""
+    if not near:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    # the literal's text as written may hold escapes: else its longest unescaped piece
+    pieces = sorted(re.split(r'["\\\n\r]', near), key=len, reverse=True)
+    for needle in (near, pieces[0]):
+        at = text.find(needle) if len(needle) >= 4 else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
+
+
+@contextlib.contextmanager
+def _engine_refusals() -> Iterator[None]:
+    """What pySHACL raises on shapes it cannot use, as ShapesRefused (one line, exit 2):
+    a SHACL-SPARQL syntax error (pyparsing), $shapesGraph (NotImplementedError)."""
+    from pyparsing.exceptions import ParseBaseException
+
+    try:
+        yield
+    except NotImplementedError as exc:
+        near = "shapesGraph" if "shapesGraph" in str(exc) else None
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}", near) from None
+    except ParseBaseException as exc:
+        message = f"SPARQL syntax error in a SHACL-SPARQL constraint: {exc}"
+        raise ShapesRefused(message, exc.line.strip()) from None
 
 
 def validate_endpoint(
@@ -85,7 +144,10 @@ def validate_endpoint(
     shapes_path = Path(shapes) if shapes else layout.require().shapes
     shapes_store = load_files([shapes_path])
     try:
+        _refuse_service(shapes_store)  # before anything is sent
         report = validate_source(source, shapes_store, progress=validating)
+    except ShapesRefused as exc:
+        raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
     except ShapesFailure as exc:
         message = f"the shapes are not valid SHACL: {exc}"
         raise InputError.at(shapes_path, None, message) from None
@@ -97,7 +159,20 @@ def validate_store(
     data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = DEFAULT_ENGINE
 ) -> Report:
     """Validate an already built data store against a shapes store."""
+    _refuse_service(shapes)
     return ENGINES[engine](data, shapes, None)
+
+
+def _refuse_service(shapes: pyoxigraph.Store) -> None:
+    """ShapesRefused when SPARQL in the shapes may hold SERVICE (whichever engine runs)."""
+    from kb.shacl import ShapesFailure
+    from kb.shacl.sparql import refuse_service
+
+    try:
+        refuse_service(shapes)
+    except ShapesFailure as exc:
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
 
 
 def _fast(
@@ -110,7 +185,8 @@ def _fast(
     try:
         report = fast_validate(data, shapes, fallback=True, progress=progress)
     except ShapesFailure as exc:
-        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
     graph = report_ntriples(report, shapes)
     return replace(report, report_ntriples=graph).in_display_order()
 

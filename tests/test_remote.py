@@ -5,6 +5,7 @@ gives the same rows as the embedded store."""
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 import uuid
@@ -12,7 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from servers import Server
 
 from kb import remote
 from kb.catalogue import catalogue
@@ -20,6 +20,9 @@ from kb.errors import InputError, ServerError
 from kb.namespaces import DEFAULT_GRAPH
 from kb.query import QueryResult, prepare, run_with_time_limit
 from kb.resources import Layout
+from tests import helpers
+from tests.helpers import REPO
+from tests.servers import Server
 
 EXTRA = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
 
@@ -27,7 +30,7 @@ EXTRA = b"<https://example.org/s> <https://example.org/p> <https://example.org/o
 @pytest.fixture(scope="module")
 def layout() -> Layout:
     """The knowledge base of this checkout."""
-    return Layout(Path(__file__).resolve().parent.parent)
+    return Layout(REPO)
 
 
 @pytest.fixture(params=["oxigraph", "virtuoso"])
@@ -227,13 +230,8 @@ def test_digest_auth_on_query(virtuoso: Server) -> None:
 # --- through the kb command ---------------------------------------------------------------
 
 
-def kb(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
-    root = str(Path(__file__).resolve().parent.parent)
-    return CliRunner().invoke(cli, ["--root", root, *args], env=env)
+#: ``kb --root REPO ARGS`` in-process: the bundled knowledge base.
+kb = functools.partial(helpers.kb, root=REPO)
 
 
 def cli_push_args(server: Server, graph: str, staged: bool = True) -> list[str]:
@@ -275,7 +273,7 @@ def test_kb_push_of_broken_data_exits_2_and_leaves_graph(
 
 
 def test_kb_push_to_nothing_exits_3() -> None:
-    from servers import free_port
+    from tests.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/store"
     result = kb("push", "--store", url, "--timeout", "2")

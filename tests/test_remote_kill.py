@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from servers import Server, start_oxigraph, stop
 
 from kb import remote
 from kb.errors import ServerError
 from kb.remote import gsp, publish
+from tests.servers import Server, start_oxigraph, stop
 
 GRAPH = "https://w3id.org/lifesci-news-kb/graph/published"
 

@@ -8,7 +8,6 @@ short are paged (and counted). A recording proxy proves validation sends only qu
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import urllib.parse
 import urllib.request
@@ -31,11 +30,13 @@ from kb.remote.validation import EndpointSource
 from kb.resources import Layout
 from kb.shacl.report import Report
 from kb.validate import validate, validate_endpoint
+from tests import servers
+from tests.helpers import REPO as ROOT
+from tests.helpers import benchmark_module
+from tests.servers import Server, free_port, start_virtuoso, stop
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import defects  # noqa: E402
-import generate  # noqa: E402
+defects = benchmark_module("defects")
+generate = benchmark_module("generate")
 
 LAYOUT = Layout(ROOT)
 BIG = f"{DEFAULT_GRAPH}/test-validate-100k"

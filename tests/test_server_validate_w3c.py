@@ -8,15 +8,15 @@ from __future__ import annotations
 import uuid
 
 import pyoxigraph as ox
-import pytest
-from servers import Server
-from test_shacl_w3c import CASES, NOT_COMPILED, SUITE, Case, load
 
 from kb import remote
 from kb.namespaces import DEFAULT_GRAPH
 from kb.remote.validation import EndpointSource
 from kb.shacl import Report, ShapesFailure, validate_source, validate_store
 from kb.shacl.graph import TripleIndex
+from tests.helpers import unavailable
+from tests.servers import Server
+from tests.test_shacl_w3c import CASES, MISSING, NOT_COMPILED, Case, load
 
 #: Cases the server run reports as not checked (never silently skipped), and why.
 NOT_CHECKED_ON_A_SERVER: dict[str, str] = {
@@ -49,7 +49,7 @@ def server_report(server: Server, case: Case, data: ox.Store, shapes: TripleInde
 
 def test_compiled_w3c_cases_on_oxigraph_server_equal_local(oxigraph: Server) -> None:
     if not CASES:
-        pytest.skip(f"W3C SHACL test suite not found at {SUITE}")
+        unavailable(MISSING)
     not_checked, different = {}, {}
     compared = 0
     for case in CASES:
