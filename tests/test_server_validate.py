@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-import servers
 from click.testing import CliRunner
-from servers import Server, free_port, start_virtuoso, stop
 
 from kb import remote
 from kb.cli import cli
