@@ -37,6 +37,11 @@ from kb.namespaces import DEFAULT_GRAPH  # noqa: E402
 
 KB = str(Path(sys.executable).parent / "kb")
 RESULTS = HERE / "results"
+#: The section docs/performance.md shows (benchmarks/report.py appends it when it
+#: rewrites that file); written from the latest run of each size.
+SECTION = HERE / "server_validate.md"
+DOC = ROOT / "docs" / "performance.md"
+HEADING = "## Validation on a SPARQL server (`benchmarks/server_validate.py`)"
 
 
 def timed(command: list[str], cap: float, env: dict[str, str] | None = None) -> dict:
@@ -161,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--cap", type=float, default=900.0, help="seconds per validation")
     parser.add_argument("--servers", default="oxigraph-memory,oxigraph-disk,virtuoso")
+    parser.add_argument("--section", action="store_true", help="only rewrite the docs section")
     args = parser.parse_args(argv)
+    if args.section:
+        write_section()
+        return 0
     started = time.strftime("%Y-%m-%dT%H%M%S")
     run: dict = {"load_average_start": os.getloadavg(), "started": started, "rows": []}
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -195,7 +204,41 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / f"server-validate-{run['started']}.json"
     out.write_text(json.dumps(run, indent=2) + "\n")
     print(table(run))
+    write_section()
     return 0
+
+
+def write_section() -> None:
+    """benchmarks/server_validate.md from the latest run of each size, and the same
+    section in docs/performance.md (replaced, or appended)."""
+    latest: dict[int, tuple[dict, dict]] = {}
+    for path in sorted(RESULTS.glob("server-validate-*.json")):
+        run = json.loads(path.read_text())
+        for row in run["rows"]:
+            latest[row["size"]] = (run, row)
+    lines = [
+        HEADING,
+        "",
+        "`kb validate --endpoint` against local `kb validate` of the same generated file",
+        "(two defects of every constraint of the shapes), each a fresh process: wall time and",
+        "the kb process's peak RSS (the server's memory is its own). The published graph is",
+        "bulk-loaded into each server first (not timed). `equal` compares the result keys",
+        "with the local report. Rerun: `python benchmarks/server_validate.py --sizes N`.",
+        "",
+    ]
+    for size in sorted(latest):
+        run, row = latest[size]
+        lines += [f"Run {run['started']}:", "", table({**run, "rows": [row]}), ""]
+    text = "\n".join(lines).rstrip() + "\n"
+    SECTION.write_text(text)
+    doc = DOC.read_text(encoding="utf-8")
+    start = doc.find(HEADING)
+    if start >= 0:
+        end = doc.find("\n## ", start + len(HEADING))
+        doc = doc[:start] + text + ("\n" + doc[end + 1 :] if end >= 0 else "")
+    else:
+        doc = doc.rstrip() + "\n\n" + text
+    DOC.write_text(doc, encoding="utf-8")
 
 
 def _short(sample: dict) -> dict:
@@ -221,8 +264,12 @@ def table(run: dict) -> str:
                 f"| {row['published_triples']:,} | {name} | {cell['wall']} | {cell['rss_mb']} "
                 f"| {cell.get('results')} | {equal} |"
             )
-    start, end = run["load_average_start"], run["load_average_end"]
-    lines.append(f"\nLoad average (1, 5, 15 min) at start {start}, at end {end}.")
+    start, end = (
+        ", ".join(f"{x:.1f}" for x in run[k]) for k in ("load_average_start", "load_average_end")
+    )
+    lines.append(
+        f"\nLoad average (1, 5, 15 min) of the shared machine: {start} at the start, {end} at the end."
+    )
     return "\n".join(lines)
 
 
