@@ -268,7 +268,8 @@ def table(run: dict) -> str:
         ", ".join(f"{x:.1f}" for x in run[k]) for k in ("load_average_start", "load_average_end")
     )
     lines.append(
-        f"\nLoad average (1, 5, 15 min) of the shared machine: {start} at the start, {end} at the end."
+        f"\nLoad average (1, 5, 15 min) of the shared machine: {start} at the start, "
+        f"{end} at the end."
     )
     return "\n".join(lines)
 
