@@ -172,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         write_section()
         return 0
     started = time.strftime("%Y-%m-%dT%H%M%S")
-    run: dict = {"load_average_start": os.getloadavg(), "started": started, "rows": []}
+    run: dict = {
+        "load_average_start": os.getloadavg(),
+        "started": started,
+        "cap": args.cap,
+        "rows": [],
+    }
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="kb-server-bench-") as tmp:
@@ -260,6 +265,13 @@ def table(run: dict) -> str:
                 continue
             cell = row[name]
             equal = "—" if name == "local" else ("yes" if cell.get("equal_to_local") else "NO")
+            if cell["wall"] is None:
+                cap = run.get("cap", "the cap")
+                lines.append(
+                    f"| {row['published_triples']:,} | {name} | did not finish in {cap} s "
+                    "| — | — | — |"
+                )
+                continue
             lines.append(
                 f"| {row['published_triples']:,} | {name} | {cell['wall']} | {cell['rss_mb']} "
                 f"| {cell.get('results')} | {equal} |"

@@ -314,3 +314,10 @@ def test_a_bad_answer_is_one_line_and_exit_3(recorder: tuple[str, type], path: s
 def test_a_refused_connection_is_one_line_and_exit_3() -> None:
     code, _, err = kb("validate", "--endpoint", f"http://127.0.0.1:{free_port()}/query")
     assert code == 3 and "connection refused" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_stats_on_the_server_as_local(bundled_on: dict[str, Server]) -> None:
+    code, out, _ = kb("stats", "--endpoint", bundled_on["oxigraph"].query)
+    local_code, local_out, _ = kb("stats")
+    assert code == local_code == 0
+    assert local_out.startswith(out) and local_out[len(out) :].lstrip("\n").startswith("shapes: ")
