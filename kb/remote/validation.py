@@ -102,6 +102,13 @@ class EndpointSource:
         return self._paged(text, variables, cut or self.row_cap or PAGE_ROWS)
 
     @property
+    def probes(self) -> bool:
+        """Whether the engine's one-pass probes pay here (not on Virtuoso, whose plans for
+        their nested EXISTS take longer than the shape's own queries)."""
+        self._learn()
+        return not self.virtuoso
+
+    @property
     def split_checks(self) -> bool:
         """Virtuoso: one query per value check (its projected booleans are unreliable)."""
         self._learn()

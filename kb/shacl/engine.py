@@ -190,7 +190,7 @@ def validate_compiled(
         try:
             queries = compiler.queries(node)
             _check_source(data, queries)
-            probe = compiler.probe(node)
+            probe = compiler.probe(node) if getattr(data, "probes", True) else None
             if probe is not None and data.refusal(probe):
                 probe = None
             planned.append(_Planned(node, queries, probe))
