@@ -81,3 +81,11 @@ def statement_local(subject: str, predicate: str, obj: str, obj_is_literal: bool
 def statement_iri(subject: str, predicate: str, obj: str, obj_is_literal: bool) -> str:
     """The statement node's IRI (under ``{ID}statement/``)."""
     return STATEMENT_NS + statement_local(subject, predicate, obj, obj_is_literal)
+
+
+def is_fact_subject(iri: str) -> bool:
+    """Whether ``iri`` can be the subject of a fact: an instance of the knowledge base,
+    not the article, its evidence or the statements, nor the scheme of bases."""
+    if not iri.startswith(ID) or iri == BASES_SCHEME or iri in BASES.values():
+        return False
+    return not any(iri.startswith(f"{ID}{kind}/") for kind in NON_FACT_KINDS)

@@ -138,7 +138,7 @@ def test_the_bookkeeping_predicates_are_the_three_of_the_model() -> None:
 def test_the_shapes_exclude_the_same_bookkeeping_predicates() -> None:
     """ontology/shapes.ttl cannot import the list: its copy must be the same."""
     shapes = (ROOT / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
-    (listed,) = re.findall(r"\?p NOT IN \(([^)]*)\)", shapes)
+    (listed,) = re.findall(r"\?path NOT IN \(([^)]*)\)", shapes)
     names = [name.strip() for name in listed.split(",")]
     assert {PREFIXES[n.split(":")[0]] + n.split(":")[1] for n in names} == BOOKKEEPING_PREDICATES
 
@@ -216,3 +216,16 @@ def test_interrupted_quotations_join_their_parts(data: Graph) -> None:
         )
         pieces = [words for _, words in parts]
         assert str(text) in (" … ".join(pieces), " ".join(pieces)), quotation
+
+
+def test_every_fact_node_is_a_focus_node_of_the_statement_rule() -> None:
+    """kbsh:FactStatementShape targets the kinds of fact node (for speed), not every
+    subject: each subject of data/kb.ttl must be an instance of one of them."""
+    from kb.published import published_graph
+
+    shapes = Graph().parse(ROOT / "ontology" / "shapes.ttl")
+    rule = URIRef("https://w3id.org/lifesci-news-kb/shapes#FactStatementShape")
+    targets = set(shapes.objects(rule, URIRef("http://www.w3.org/ns/shacl#targetClass")))
+    published = published_graph()
+    for subject in set(Graph().parse(ROOT / "data" / "kb.ttl").subjects()):
+        assert set(published.objects(subject, RDF.type)) & targets, subject
