@@ -355,6 +355,7 @@ TABLE: tuple[Row, ...] = (
     stated("post:alisei-cluster-president", "kb:postStatus", "newly elected president"),
     stated("post:confindustria-medical-devices-president", ANY, CONFINDUSTRIA_POST),
     stated("post:confindustria-medical-devices-president", "org:heldBy", BOTH_POSTS),
+    stated("post:confindustria-medical-devices-president", "kb:postStatus", "current President"),
     stated("post:kuwait-minister-of-health", ANY, MINISTER),
     editorial(
         "post:kuwait-minister-of-health",
