@@ -556,7 +556,7 @@ def export(
 def stats(ctx: click.Context) -> None:
     """Count triples, instances per class and uses per property; check conformance."""
     from kb.output import stats_text
-    from kb.published import published_store
+    from kb.published import build_store, published_store
     from kb.stats import stats as count
     from kb.store import load_files
     from kb.validate import validate_store
@@ -564,7 +564,8 @@ def stats(ctx: click.Context) -> None:
     layout = _layout(ctx)
     store = published_store(layout)
     report = validate_store(store, load_files([layout.shapes])) if layout.shapes.is_file() else None
-    _write(stats_text(count(store), report))
+    data = build_store(layout, inference="none", with_ontology=False)
+    _write(stats_text(count(store, data), report))
 
 
 @cli.command()

@@ -229,3 +229,34 @@ def test_every_fact_node_is_a_focus_node_of_the_statement_rule() -> None:
     published = published_graph()
     for subject in set(Graph().parse(ROOT / "data" / "kb.ttl").subjects()):
         assert set(published.objects(subject, RDF.type)) & targets, subject
+
+
+def test_the_published_graph_keeps_the_statements_and_adds_none() -> None:
+    """The closure copies no fact into a statement node and makes no statement node:
+    on a statement it adds only dcterms:type (kb:basis is its subproperty)."""
+    from kb.entail import entailed_triples
+    from kb.resources import default_layout
+    from kb.store import load_files
+
+    layout = default_layout()
+    data = load_files(layout.data_files)
+    added = entailed_triples(data, load_files(layout.ontology_files))
+    statement_ns = "https://w3id.org/lifesci-news-kb/id/statement/"
+    on_statements = {t.predicate.value for t in added if t.subject.value.startswith(statement_ns)}
+    assert on_statements == {"http://purl.org/dc/terms/type"}
+    assert not [t for t in added if t.object.value == str(RDF.Statement)]
+    reified = {str(RDF.subject), str(RDF.predicate), str(RDF.object)}
+    assert not [t for t in added if t.predicate.value in reified]
+
+
+def test_kb_stats_counts_the_bases_and_the_coverage() -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    result = CliRunner().invoke(cli, ["stats"])
+    assert result.exit_code == 0, result.output
+    facts = len(facts_of_the_file())
+    assert f"fact triples with a statement node: {facts} of {facts} (100.0%)" in result.output
+    for basis in ("stated", "implied", "external", "editorial"):
+        assert re.search(rf"^{basis} +\d+$", result.output, re.M), basis
