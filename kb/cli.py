@@ -554,7 +554,10 @@ def export(
 @cli.command()
 @click.pass_context
 def stats(ctx: click.Context) -> None:
-    """Count triples, instances per class and uses per property; check conformance."""
+    """Count triples, instances, property uses and statements by basis; check conformance.
+
+    Also gives the share of the data's fact triples that have a statement node.
+    """
     from kb.output import stats_text
     from kb.published import build_store, published_store
     from kb.stats import stats as count
@@ -572,7 +575,10 @@ def stats(ctx: click.Context) -> None:
 @click.argument("resource")
 @click.pass_context
 def explain(ctx: click.Context, resource: str) -> None:
-    """Show RESOURCE, what links to it, and the article's evidence sentences.
+    """Show RESOURCE, what links to it, and each statement's basis and evidence.
+
+    Under each statement about RESOURCE: its basis (stated, implied, external,
+    editorial) and the article's sentences with its words marked, or its note.
 
     RESOURCE is an IRI, a prefixed name, or text matched against names and labels
     (e.g. Boggetti). Several matches list the candidates and exit 2.
