@@ -8,24 +8,63 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
+import math
 import os
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kb import PASSWORD_ENV, __version__
-from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
+from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
+from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from kb.resources import Layout
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
 
 
+class KBCommand(click.Command):
+    """A command that refuses text options and arguments that are not UTF-8 (bytes the
+    shell passed through undecoded) before running: one line, exit 2. File names may be
+    any bytes and are left alone."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        for param in self.params:
+            if isinstance(param.type, click.Path) or param.name is None:
+                continue
+            values = ctx.params.get(param.name)
+            for value in values if isinstance(values, tuple) else (values,):
+                if isinstance(value, str) and not _is_file_name(param, value):
+                    _require_utf8(ctx, param, value)
+        return super().invoke(ctx)
+
+
+def _is_file_name(param: click.Parameter, value: str) -> bool:
+    """QUERY may be a .rq file, whose name may be any bytes."""
+    return param.name == "query" and os.path.lexists(value)
+
+
+def _require_utf8(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    undecoded = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+    if undecoded is not None:
+        name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        byte = ord(undecoded) - 0xDC00
+        raise UsageError(f"kb {ctx.info_name}: {name}: not UTF-8 (byte 0x{byte:02x})")
+
+
 class KBGroup(click.Group):
     """A click group whose errors are one line on stderr with the documented exit code."""
+
+    command_class = KBCommand
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
@@ -47,31 +86,50 @@ class KBGroup(click.Group):
             _fail(f"kb: {exc.format_message()}", exc.exit_code or EXIT_USAGE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             _fail("kb: interrupted", 130)
+        except BrokenPipeError:  # (--help, --version: click's own output)
+            _drop_stream(sys.stdout)
+            sys.exit(128 + signal.SIGPIPE)
+        except OSError as exc:  # a stream or file no command mapped: still one line
+            if debug:
+                raise
+            _drop_stream(sys.stdout)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"kb: {where}{exc.strerror or exc}", EXIT_USAGE)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; SIGINT and SIGTERM end it as one line (click itself would print
-        a blank line before its Abort, and Terminated would show a traceback). A reader of
-        stdout that went away (``kb ... | head``) ends it silently with 141, as SIGPIPE
-        would (click would exit 1, which here means "the data falls short")."""
-        from kb.export import Terminated
+        """Run the command; SIGINT, SIGTERM and SIGHUP end it as one line (click itself
+        would print a blank line before its Abort, and Terminated would show a traceback).
+        A reader of stdout that went away (``kb ... | head``) ends it silently with 141, as
+        SIGPIPE would (click would exit 1, which here means "the data falls short")."""
+        from kb.interrupts import Terminated
 
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise KBError("kb: interrupted", 130) from None
-        except Terminated:
-            raise KBError("kb: terminated", 128 + signal.SIGTERM) from None
+        except Terminated as exc:
+            what = "hung up" if exc.signum == signal.SIGHUP else "terminated"
+            raise KBError(f"kb: {what}", 128 + exc.signum) from None
         except BrokenPipeError:
-            _drop_stdout()
+            _drop_stream(sys.stdout)
             raise click.exceptions.Exit(128 + signal.SIGPIPE) from None
+        except MemoryError as exc:
+            from kb.errors import term_too_long
+
+            raise term_too_long(exc) or exc from None
 
 
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush of what is left
-    for a reader that is gone does not fail at exit."""
+def _drop_stream(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so that the interpreter's last
+    flush of what is left for a reader that is gone (or a disk that is full) does not
+    fail at exit."""
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)
 
 
@@ -85,26 +143,99 @@ def _first_command(argv: list[str]) -> int:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(" ".join(message.split()), err=True)
+    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``."""
+    _echo_err(" ".join(message.split()))
     sys.exit(code)
 
 
-def _layout(ctx: click.Context) -> Any:
-    from kb.resources import default_layout
+def _echo_err(message: str) -> None:
+    """A line on stderr; a closed or full stderr loses it but changes no exit code."""
+    try:
+        click.echo(message, err=True)
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        _drop_stream(sys.stderr)
 
-    return default_layout(ctx.obj["root"], ctx.obj["imports"])
+
+@dataclass(frozen=True)
+class Session:
+    """The global options, given to every command (``ctx.obj``, or ``@pass_session``)."""
+
+    root: Path | None = None
+    imports: tuple[Path, ...] = ()
+    debug: bool = False
+    quiet: bool = False
+
+    def layout(self) -> Layout:
+        """The knowledge base these options name."""
+        from kb.resources import default_layout
+
+        return default_layout(self.root, self.imports)
+
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+
+
+def _layout(ctx: click.Context) -> Layout:
+    return _session(ctx).layout()
+
+
+def _session(ctx: click.Context) -> Session:
+    return ctx.find_object(Session) or Session()
 
 
 def _note(ctx: click.Context, message: str) -> None:
-    if not ctx.obj["quiet"]:
-        click.echo(message, err=True)
+    if not _session(ctx).quiet:
+        _echo_err(message)
 
 
 def _write(data: bytes | str) -> None:
-    sys.stdout.flush()  # text already echoed must come first
-    stream = sys.stdout.buffer
-    stream.write(data.encode() if isinstance(data, str) else data)
-    stream.flush()
+    """Results to stdout. A reader that went away raises BrokenPipeError (exit 141,
+    silently); stdout closed (``>&-``) or failing (a full disk) is one line, exit 2: the
+    results are lost, and unlike ``| head`` nobody chose to stop reading them."""
+    if sys.stdout is None:  # (in-process, as the console script replaces it)
+        raise OutputError("kb: cannot write the results: stdout is closed")
+    try:
+        sys.stdout.flush()  # text already echoed must come first
+        stream = sys.stdout.buffer
+        stream.write(data.encode() if isinstance(data, str) else data)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stream(sys.stdout)
+        raise OutputError(f"kb: cannot write the results: {exc.strerror or exc}") from None
+
+
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number from 0 (``allow_zero``: no limit) to a
+    week; ``nan``, ``inf``, negative or larger numbers are a usage error (exit 2)."""
+
+    name = "seconds"
+    MAXIMUM = 7 * 24 * 3600.0
+
+    def __init__(self, allow_zero: bool = True) -> None:
+        self.allow_zero = allow_zero
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        low = "0 or more" if self.allow_zero else "more than 0"
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not self.allow_zero):
+            self.fail(f"{value!r}: give a number of seconds, {low}", param, ctx)
+        if seconds > self.MAXIMUM:
+            self.fail(f"{value!r}: at most {self.MAXIMUM:g} seconds (a week)", param, ctx)
+        return seconds
+
+
+#: --timeout of every command (push: 0 is not allowed, a request always has a limit).
+TIMEOUT = Seconds()
+PUSH_TIMEOUT = Seconds(allow_zero=False)
 
 
 @click.group(
@@ -140,7 +271,7 @@ def cli(
     Global options go before the command. Colour is used on terminals unless NO_COLOR
     is set.
     """
-    ctx.obj = {"root": root, "imports": imports, "debug": debug, "quiet": quiet}
+    ctx.obj = Session(root, imports, debug, quiet)
 
 
 @cli.command()
@@ -149,7 +280,7 @@ def cli(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "turtle"]),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
 )
@@ -167,6 +298,14 @@ def cli(
     help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
     "does not support) or pyshacl (the reference engine).",
 )
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=300.0,
+    show_default=True,
+    help="Stop loading, inference and validation after SECONDS or past the memory "
+    "allowed (exit 3); 0 for no limit.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -176,18 +315,22 @@ def validate(
     max_results: int | None,
     strict: bool,
     engine: str,
+    timeout: float,
 ) -> None:
     """Validate the published graph (data + ontology + closure) against the shapes.
 
     With DATA_FILEs, exactly those files are validated (with the ontology and the
     closure) instead of the bundled data. Exit 1 when there are violations.
     """
+    from kb.terms import nt
     from kb.validate import validate as run
 
     with _phases(ctx, data_files) as (loading, validating):
-        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
+        report = run(
+            _layout(ctx), data_files or None, shapes, engine, loading, validating, timeout or None
+        )
     if report.unsupported:
-        names = ", ".join(sorted(_short(u.shape) for u in report.unsupported))
+        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
     if fmt == "json":
         import json
@@ -233,9 +376,23 @@ def _auth_options(command: Any) -> Any:
     )(command)
 
 
+def _max_response_option(command: Any) -> Any:
+    """--max-response-size: the largest answer read from a server."""
+    return click.option(
+        "--max-response-size",
+        "max_response_mb",
+        type=click.IntRange(min=1),
+        default=MAX_RESPONSE_MB,
+        show_default=True,
+        metavar="MB",
+        help="Refuse a server answer larger than MB megabytes (exit 3).",
+    )(command)
+
+
 def _endpoint_options(command: Any) -> Any:
-    """--endpoint/--graph/--user/--auth: ask a SPARQL server instead of the local store."""
-    command = _auth_options(command)
+    """--endpoint/--graph/--user/--auth/--max-response-size: ask a SPARQL server instead
+    of the local store."""
+    command = _max_response_option(_auth_options(command))
     command = click.option(
         "--graph",
         metavar="IRI",
@@ -246,19 +403,18 @@ def _endpoint_options(command: Any) -> Any:
     )
 
 
-ENDPOINT_OPTIONS = _endpoint_options
-
-
 def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -> Any:
     """A kb.remote.Remote from the endpoint options (timeout: per request, default 30)."""
     from kb.namespaces import DEFAULT_GRAPH
-    from kb.remote import DEFAULT_TIMEOUT, Remote, check_url, resolve_auth
+    from kb.remote import DEFAULT_TIMEOUT, MB, Remote, check_url, resolve_auth
 
     if ctx.get_parameter_source("timeout") == click.core.ParameterSource.DEFAULT:
         timeout = DEFAULT_TIMEOUT
     url = check_url(server["endpoint"])
     auth = resolve_auth(url, server["user"], server["auth"])
-    return Remote(url, server["graph"] or DEFAULT_GRAPH, auth, timeout or DEFAULT_TIMEOUT)
+    graph = server["graph"] or DEFAULT_GRAPH
+    max_bytes = server["max_response_mb"] * MB
+    return Remote(url, graph, auth, timeout or DEFAULT_TIMEOUT, max_bytes)
 
 
 @cli.command()
@@ -273,20 +429,20 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    type=click.Choice(QUERY_FORMATS),
     help="Result format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).",
 )
 @click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses (network access).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=60.0,
     show_default=True,
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
     "per request, default 30.",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -302,8 +458,6 @@ def query(
 
     QUERY is a catalogue name (see --list), a .rq file, or inline SPARQL.
     """
-    from kb.errors import UsageError
-
     layout = _layout(ctx)
     if list_:
         _write(_catalogue_text(layout))
@@ -313,10 +467,11 @@ def query(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
     if server["endpoint"]:
-        from kb.remote import run_query_remote
+        from kb.query import prepare_named
 
+        # SERVICE stays refused on a server: --allow-service is for the local store.
         remote = _remote(ctx, server, timeout)
-        result = run_query_remote(layout, query, remote, bindings, fmt)
+        result = remote.run(prepare_named(layout, query, bindings), fmt)
     else:
         from kb.query import run_query
 
@@ -338,12 +493,12 @@ def query(
 @cli.command()
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=30.0,
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     """Run the whole query catalogue and compare each answer with queries/expected/.
@@ -351,14 +506,14 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     Prints a line per query (PASS/FAIL, rows, time), the differing rows of each failure
     ('-' expected only, '+' answered only) and a summary; exit 1 if any query fails.
     """
-    from kb.check import check_local, check_remote
+    from kb.check import check_catalogue
     from kb.output import check_text
+    from kb.published import published_store
+    from kb.query import Local
 
     layout = _layout(ctx)
-    if server["endpoint"]:
-        results = check_remote(layout, _remote(ctx, server, timeout))
-    else:
-        results = check_local(layout)
+    engine = _remote(ctx, server, timeout) if server["endpoint"] else None
+    results = check_catalogue(layout, engine or Local(published_store(layout)))
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)
@@ -397,11 +552,12 @@ def _catalogue_text(layout: Any) -> str:
 @_auth_options
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=PUSH_TIMEOUT,
     default=30.0,
     show_default=True,
     help="Seconds allowed for each request (exit 3 past it).",
 )
+@_max_response_option
 @click.pass_context
 def push(
     ctx: click.Context,
@@ -413,6 +569,7 @@ def push(
     user: str | None,
     auth: str,
     timeout: float,
+    max_response_mb: int,
 ) -> None:
     """Send the published graph (data + ontology + closure) to a SPARQL 1.1 server.
 
@@ -423,9 +580,12 @@ def push(
 
     from kb.namespaces import DEFAULT_GRAPH
     from kb.published import published_store
-    from kb.remote import check_url, push, resolve_auth
+    from kb.remote import MB, check_url, push, resolve_auth
     from kb.store import release
 
+    for url, what in ((update, "update endpoint"), (endpoint, "query endpoint")):
+        if url:
+            check_url(url, what)  # before the graph is built: a usage error costs nothing
     credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
     published = published_store(_layout(ctx), data_files or None)
     # The server keeps no order: the store's own dump (not the sorted export), and its
@@ -447,6 +607,7 @@ def push(
             timeout,
             progress,
             expected_triples=triples,
+            max_bytes=max_response_mb * MB,
         )
     how = (
         "atomic: loaded into a staging graph, then MOVE"
@@ -470,7 +631,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
         size = sum(Path(f).stat().st_size for f in data_files)
     except OSError:
         size = 0  # the loader reports the file
-    if ctx.obj["quiet"] or size < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or size < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None, None
         return
     with contextlib.ExitStack() as stack:
@@ -493,7 +654,7 @@ def _phases(ctx: click.Context, data_files: tuple[str, ...]) -> Iterator[tuple[A
 @contextlib.contextmanager
 def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
     """A progress callback drawing a bar on stderr for large uploads on a terminal."""
-    if ctx.obj["quiet"] or total < PROGRESS_BYTES or not sys.stderr.isatty():
+    if _session(ctx).quiet or total < PROGRESS_BYTES or not sys.stderr.isatty():
         yield None
         return
     with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -511,7 +672,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )
@@ -526,7 +687,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # a str: Path() would drop a trailing slash
     help="Write to FILE atomically.",
 )
 @click.pass_context
@@ -536,10 +697,11 @@ def export(
     fmt: str,
     inference: str,
     with_ontology: bool,
-    output: Path | None,
+    output: str | None,
 ) -> None:
     """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
-    from kb.export import graph_ntriples, serialize_sorted, write_atomic
+    from kb.export import graph_ntriples, serialize_sorted
+    from kb.files import write_atomic
 
     nt = graph_ntriples(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
     data = serialize_sorted(nt, fmt)
@@ -595,9 +757,78 @@ def explain(ctx: click.Context, resource: str) -> None:
         from kb.output import display
 
         for term, label in exc.candidates:
-            click.echo(f"  {display(term)}  {label}", err=True)
+            _echo_err(f"  {display(term)}  {label}")
         raise
     _write(explanation_text(explanation, use_colour(sys.stdout)))
+
+
+# --- The web face: kb serve, kb site (kb/web/) ---
+
+
+def _base_option(command: Any) -> Any:
+    from kb.namespaces import BASE
+
+    return click.option(
+        "--base-iri",
+        default=BASE,
+        show_default=True,
+        metavar="IRI",
+        help="The base of the IRIs served: IRI + PATH is served at /PATH.",
+    )(command)
+
+
+@cli.command()
+@DATA_FILES
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@_base_option
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=10.0,
+    show_default=True,
+    help="Stop a SPARQL query after SECONDS; 0 for no limit.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    host: str,
+    port: int,
+    base_iri: str,
+    timeout: float,
+) -> None:
+    """Serve the published graph read-only on the web: a page or RDF for every IRI, by
+    content negotiation, and a SPARQL endpoint at /sparql. Stop it with Ctrl-C."""
+    from kb.web.app import load_site
+    from kb.web.app import serve as run
+
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
+    run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+
+
+@cli.command()
+@DATA_FILES
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write (replaced as a whole, atomically).",
+)
+@_base_option
+@click.pass_context
+def site(ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str) -> None:
+    """Write the same pages as static files: each resource's page and its RDF in every
+    format, an index, and nginx / Apache snippets for content negotiation."""
+    from kb.web.app import load_site
+    from kb.web.site import write_site
+
+    # no time limit: the catalogue's own queries run in this process
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout=None)
+    written = write_site(site, output)
+    _note(ctx, f"kb: wrote {written} files to {output}")
 
 
 def main() -> None:
@@ -606,12 +837,31 @@ def main() -> None:
     from kb.store import retain_until_exit, retained
 
     retain_until_exit()
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        sys.stdout = _ClosedStdout()
     try:
         cli.main(prog_name="kb")
     except SystemExit as exc:
         if not retained():
             raise
         _exit_now(exc.code)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout kb was started without: every write fails as the write to a
+    closed descriptor would, so results, help and version alike end in one line and exit
+    2 (Python would drop them silently), instead of writing to whatever file reuses the
+    descriptor. Flushing has nothing to do."""
+
+    def write(self, text: Any) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self) -> _ClosedStdout:
+        return self
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _exit_now(code: object) -> NoReturn:
@@ -623,10 +873,14 @@ def _exit_now(code: object) -> NoReturn:
         print(code, file=sys.stderr)
         code = 1
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         code = 128 + signal.SIGPIPE
-    sys.stderr.flush()
+    except OSError:
+        pass  # (already reported by _write)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
     os._exit(code)
 
 

@@ -128,29 +128,30 @@ def _values(rows: Iterable[tuple[str, str]]) -> str:
     return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(rows))
 
 
-def closure_updates(schema: Schema) -> list[str]:
-    """The SPARQL updates that close a store's default graph (properties, then types)."""
+def closure_updates(schema: Schema) -> tuple[list[str], list[str]]:
+    """The SPARQL updates that close a store's default graph: (the property updates, the
+    type updates), to be run in that order."""
     forward = [(p, q) for p, (fs, _) in schema.properties.items() for q in fs]
     backward = [(p, q) for p, (_, bs) in schema.properties.items() for q in bs]
     types = [(c, s) for c, sups in schema.superclasses.items() for s in sups]
-    updates = []
+    properties, classes = [], []
     if forward:
-        updates.append(
+        properties.append(
             "INSERT { ?s ?q ?o } WHERE { VALUES (?p ?q) { " + _values(forward) + " } ?s ?p ?o }"
         )
     if backward:
-        updates.append(
+        properties.append(
             "INSERT { ?o ?q ?s } WHERE { VALUES (?p ?q) { "
             + _values(backward)
             + " } ?s ?p ?o FILTER(!isLiteral(?o)) }"
         )
     if types:
-        updates.append(
+        classes.append(
             f"INSERT {{ ?s <{RDF_TYPE}> ?d }} WHERE {{ VALUES (?c ?d) {{ "
             + _values(types)
             + f" }} ?s <{RDF_TYPE}> ?c }}"
         )
-    return updates
+    return properties, classes
 
 
 def add_closure(store: pyoxigraph.Store, schema: Schema) -> None:
@@ -158,8 +159,7 @@ def add_closure(store: pyoxigraph.Store, schema: Schema) -> None:
     if not schema.properties and not schema.superclasses:
         return
     # Both property updates read the same un-closed data: run them as one request.
-    props = [u for u in closure_updates(schema) if f"<{RDF_TYPE}> ?d" not in u]
-    types = [u for u in closure_updates(schema) if f"<{RDF_TYPE}> ?d" in u]
+    props, types = closure_updates(schema)
     if props:
         store.update(" ;\n".join(props))
     for update in types:

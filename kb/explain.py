@@ -19,7 +19,7 @@ from kb.errors import InputError
 from kb.namespaces import KB
 from kb.namespaces import STANDARD_PREFIXES as P
 from kb.sparql_text import bind_term
-from kb.terms import expand
+from kb.terms import expand, lexical
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -77,12 +77,18 @@ class AmbiguousResource(InputError):
         super().__init__(f"{text!r} matches {count} resources; name one of them")
 
 
+_ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in {**P, "kb": KB}.items())
 
 
 def _select(store: pyoxigraph.Store, query: str) -> list[list[str | None]]:
-    answer = store.query(_prologue() + query)
+    try:
+        answer = store.query(_prologue() + query)
+    except SyntaxError as exc:  # (the resource is checked first: this is a last guard)
+        raise InputError(f"explain: cannot look this resource up: {exc.msg or exc}") from None
     names = [v.value for v in answer.variables]
     return [[None if s[n] is None else str(s[n]) for n in names] for s in answer]
 
@@ -100,6 +106,8 @@ def resolve_resource(store: pyoxigraph.Store, text: str) -> str:
     """The one resource ``text`` names, as ``<iri>``; none or several -> InputError."""
     iri = _iri_of(text.strip())
     if iri is not None:
+        if not _ABSOLUTE.match(iri):
+            raise InputError(f"{text}: not an absolute IRI (give <scheme:...> or a prefixed name)")
         bind_term(iri)  # validates the IRI
         if not _select(
             store, f"SELECT ?p WHERE {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }} LIMIT 1"
@@ -138,7 +146,7 @@ def _instances(store: pyoxigraph.Store, kinds: tuple[str, ...]) -> set[str]:
 def _rank(
     text: str, subject: str, label_nt: str | None, persons: set[str], named: set[str]
 ) -> tuple[int, str, str]:
-    label = _lexical(label_nt or "")
+    label = lexical(label_nt or "")
     if label.casefold() == text.casefold():
         return 0, subject, label
     if not re.search(rf"(?<!\w){re.escape(text)}(?!\w)", label, re.I):
@@ -146,17 +154,6 @@ def _rank(
     if subject in persons:
         return 1, subject, label
     return (2 if subject in named else 3), subject, label
-
-
-def _lexical(nt_literal: str) -> str:
-    match = re.match(r'^"(.*)"(?:@[\w-]+|\^\^<[^>]*>)?$', nt_literal, re.S)
-    if not match:
-        return nt_literal
-    return re.sub(
-        r"\\(.)",
-        lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)),
-        match.group(1),
-    )
 
 
 def explain(store: pyoxigraph.Store, resource: str) -> Explanation:
@@ -197,12 +194,12 @@ def _statements(store: pyoxigraph.Store, iri: str) -> list[StatementEvidence]:
             StatementEvidence(
                 st or "",
                 (s or "", p or "", o or ""),
-                _lexical(basis) if basis else basis_iri,
-                _lexical(note) if note else None,
+                lexical(basis) if basis else basis_iri,
+                lexical(note) if note else None,
             ),
         )
         if annotation:
-            sentence = _sentence(st or "", annotation, _lexical(text or ""), start, end)
+            sentence = _sentence(st or "", annotation, lexical(text or ""), start, end)
             if sentence is not None and sentence not in item.evidence:
                 item.evidence.append(sentence)
     return list(found.values())
@@ -212,7 +209,7 @@ def _sentence(
     node: str, annotation: str, text: str, start: str | None, end: str | None
 ) -> Evidence | None:
     try:
-        begin, stop = int(_lexical(start or "")), int(_lexical(end or ""))
+        begin, stop = int(lexical(start or "")), int(lexical(end or ""))
     except ValueError:
         return None
     if not 0 <= begin <= stop <= len(text):

@@ -1,5 +1,6 @@
-"""Text for the terminal: tables that fit, validation reports, stats, explanations,
-and one-line error messages. Pure functions from values to strings (no I/O)."""
+"""Text for people: tables that fit, terms for display, validation reports, stats,
+explanations and ``kb check`` results. Pure functions from values to strings (no I/O);
+machine formats come from ``kb.query`` and ``kb.export``, error lines from ``kb.cli``."""
 
 from __future__ import annotations
 
@@ -8,17 +9,17 @@ import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from kb.terms import short
+from kb.terms import lexical, short
 
 if TYPE_CHECKING:
     from kb.catalogue import CheckResult
     from kb.explain import Explanation
+    from kb.shacl.report import Report
     from kb.stats import Stats
-    from kb.validate import Report
 
 WIDTH = 100
 MAX_TABLE_ROWS = 1000
-_LITERAL = re.compile(r'^"(.*)"(@[A-Za-z0-9-]+|\^\^<([^>]*)>)?$', re.S)
+_NEWLINE = re.compile(r"\r\n|[\r\n]")
 
 
 def use_colour(stream: IO[str] | None) -> bool:
@@ -29,13 +30,12 @@ def use_colour(stream: IO[str] | None) -> bool:
 
 
 def display(term: str | None) -> str:
-    """A term (N-Triples form) for people: prefixed names, literals without quotes."""
+    """A term (N-Triples form) for people: prefixed names, literals by their lexical form
+    on one line."""
     if term is None:
         return ""
-    match = _LITERAL.match(term)
-    if match:
-        text = match.group(1).replace('\\"', '"').replace("\\n", " ").replace("\\\\", "\\")
-        return text
+    if term.startswith('"'):
+        return _NEWLINE.sub(" ", lexical(term))
     return short(term)
 
 
@@ -107,11 +107,12 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     shown = report.results if max_results is None else report.results[:max_results]
     shape = None
     for result in shown:
-        if result.shape != shape:
-            shape = result.shape
+        row = result.as_dict()
+        if row["shape"] != shape:
+            shape = row["shape"]
             lines.append(short(shape))
         path = short(result.path) if result.path else "-"
-        lines.append(f"  {result.severity} {short(result.focus)} {path}: {result.message}")
+        lines.append(f"  {row['severity']} {short(row['focus'] or '')} {path}: {result.message}")
     hidden = len(report.results) - len(shown)
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")

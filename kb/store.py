@@ -7,33 +7,20 @@ from __future__ import annotations
 
 import contextlib
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.errors import InputError
+from kb.errors import InputError, term_too_long
+from kb.files import UTF8_BOM, read_regular
+from kb.formats import RDF_FORMATS
 
 if TYPE_CHECKING:
     import pyoxigraph
 
 #: File extension -> pyoxigraph RdfFormat attribute name.
-EXTENSIONS: dict[str, str] = {
-    ".ttl": "TURTLE",
-    ".turtle": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".ntriples": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".nquads": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
+EXTENSIONS: dict[str, str] = {ext: f.oxigraph_name for f in RDF_FORMATS for ext in f.extensions}
+QUAD_FORMATS = {f.oxigraph_name for f in RDF_FORMATS if f.quads}
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
@@ -44,15 +31,7 @@ _LOOKS_LIKE = (
     (re.compile(rb"^\s*[{\[]\s*\""), "JSON_LD", ".jsonld"),
     (re.compile(rb"^\s*(?:@prefix|@base)\b"), "TURTLE", ".ttl"),
 )
-_FORMAT_NAMES = {
-    "TURTLE": "Turtle",
-    "N_TRIPLES": "N-Triples",
-    "N_QUADS": "N-Quads",
-    "TRIG": "TriG",
-    "RDF_XML": "RDF/XML",
-    "JSON_LD": "JSON-LD",
-    "N3": "N3",
-}
+_FORMAT_NAMES = {f.oxigraph_name: f.label for f in RDF_FORMATS}
 
 
 def format_name(path: str | Path) -> str:
@@ -78,20 +57,6 @@ def refuse_url(path: str | Path) -> None:
         raise InputError(f"{path}: URLs are never fetched; download the file and pass its path")
 
 
-def _check_path(path: Path) -> None:
-    """Refuse missing files, directories, FIFOs and devices before opening."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise InputError.at(path, None, "no such file") from None
-    except OSError as exc:
-        raise InputError.at(path, None, exc.strerror or str(exc)) from None
-    if stat.S_ISDIR(mode):
-        raise InputError.at(path, None, "is a directory, not a file")
-    if not stat.S_ISREG(mode):
-        raise InputError.at(path, None, "not a regular file")
-
-
 def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> None:
     """Refuse empty, binary, non-UTF-8 and DOCTYPE-bearing RDF/XML content."""
     if not data or data.isspace():  # (no copy, unlike strip())
@@ -101,21 +66,31 @@ def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> N
         raise InputError.at(path, line, "binary content (NUL byte), not an RDF text file")
     if check_utf8:
         _check_utf8(path, data)
-    if fmt == "RDF_XML" and _DOCTYPE.search(data):
-        raise InputError.at(path, None, "RDF/XML with a DOCTYPE or entities is refused")
+    if fmt == "RDF_XML" and declares_entities(data):
+        raise InputError.at(path, None, DOCTYPE_REFUSED)
+
+
+#: Why an XML document with a DOCTYPE is refused, wherever it comes from.
+DOCTYPE_REFUSED = "RDF/XML with a DOCTYPE or entities is refused"
+
+
+def declares_entities(xml: bytes) -> bool:
+    """Whether XML text holds a DOCTYPE or an entity declaration (refused before parsing:
+    no external entities, no entity expansion), in a file or in a server's answer."""
+    return _DOCTYPE.search(xml) is not None
 
 
 def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:
-    """Read ``path`` once, after checking it is a local, non-empty UTF-8 text file (UTF-8
-    left to the parser, which refuses it too, when ``check_utf8`` is false)."""
+    """Read ``path`` once, after checking it is a local regular file within the size limit
+    (``kb.files.read_regular``), then that it is non-empty UTF-8 text (UTF-8 left to the
+    parser, which refuses it too, when ``check_utf8`` is false). A leading UTF-8 BOM is
+    dropped, as Jena does."""
     refuse_url(path)
     path = Path(path)
-    _check_path(path)
+    data = read_regular(path)
     fmt = format_name(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(path, None, exc.strerror or str(exc)) from None
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
     _check_text(path, data, fmt, check_utf8)
     return data
 
@@ -203,6 +178,8 @@ def _parsing(path: str | Path) -> Iterator[tuple[bytes, Path, str]]:
         raise wrong_format(path, data, name) or syntax_error(path, exc) from None
     except (ValueError, OSError) as exc:
         raise InputError.at(path, None, str(exc)) from None
+    except MemoryError as exc:
+        raise term_too_long(exc, str(path)) or exc from None
 
 
 def load_file(store: pyoxigraph.Store, path: str | Path, progress: Progress | None = None) -> None:

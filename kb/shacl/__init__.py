@@ -2,21 +2,56 @@
 evaluated by pyoxigraph, with pySHACL (the reference engine) taking any shape it does not
 support.
 
-    >>> report = validate_store(data_store, shapes_store)   # doctest: +SKIP
-    >>> report.conforms, len(report.results), report.unsupported  # doctest: +SKIP
+    >>> from kb.published import published_store
+    >>> from kb.resources import default_layout
+    >>> from kb.store import load_files
+    >>> layout = default_layout()
+    >>> report = validate_store(published_store(layout), load_files([layout.shapes]))
+    >>> report.conforms, len(report.results), report.unsupported
+    (True, 0, [])
 """
 
 from __future__ import annotations
 
-from kb.shacl.compiler import SUPPORTED_COMPONENTS
-from kb.shacl.engine import Report, Result, UnsupportedShape, validate_store
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+
+from kb.shacl.components import SUPPORTED_COMPONENTS
+from kb.shacl.engine import WORKERS, validate_compiled
+from kb.shacl.fallback import PyshaclRefused, pyshacl_report, pyshacl_results
 from kb.shacl.model import ShapesFailure
+from kb.shacl.report import Report, Result, UnsupportedShape, report_ntriples, report_results
 
 __all__ = [
     "SUPPORTED_COMPONENTS",
+    "PyshaclRefused",
     "Report",
     "Result",
     "ShapesFailure",
     "UnsupportedShape",
+    "pyshacl_report",
+    "report_ntriples",
+    "report_results",
     "validate_store",
 ]
+
+
+def validate_store(
+    data: ox.Store,
+    shapes: Any,
+    *,
+    fallback: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = WORKERS,
+) -> Report:
+    """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
+    rdflib graph or a TripleIndex). Shapes the engine does not compile are validated by
+    pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
+    ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
+    evaluate shapes side by side."""
+    report = validate_compiled(data, shapes, progress=progress, workers=workers)
+    if not (report.unsupported and fallback):
+        return report
+    return report.adding(pyshacl_results(data, shapes, {u.shape for u in report.unsupported}))

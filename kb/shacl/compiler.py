@@ -1,19 +1,24 @@
-"""Compile SHACL Core shapes into SPARQL: one query per shape for the constraints on single
+"""Compile SHACL shapes into SPARQL: one query per shape for the constraints on single
 value nodes (their failures as boolean columns), one per constraint on a focus node's
 values together, and nested shapes (sh:node, sh:not, sh:and, ...) as EXISTS expressions.
+
+This module assembles the queries (targets, the one-pass probe, shape queries,
+conformance expressions); each constraint component is compiled by its section's module
+in ``kb.shacl.components``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import combinations
 
 import pyoxigraph as ox
 
-from kb.shacl.checks import Emit, Expression, Focus, FocusCheck, Query, Rows, ValueCheck
-from kb.shacl.graph import RDF_TYPE, RDFS, SH, XSD, Term, TripleIndex, sh
-from kb.shacl.model import Shape, ShapesFailure, ShapesGraph, Unsupported, is_true
-from kb.shacl.sparql import SparqlConstraint
+from kb.shacl.checks import Emit, Focus, FocusCheck, Query, Rows, ValueCheck
+from kb.shacl.components import COMPONENTS
+from kb.shacl.components.common import component, constant
+from kb.shacl.components.sparql_based import sparql_queries
+from kb.shacl.graph import RDF_TYPE, RDFS, SH, Term, TripleIndex, sh
+from kb.shacl.model import NotCompiled, Shape, ShapesGraph
 
 TYPE_PATH = f"{RDF_TYPE}/<{RDFS}subClassOf>*"
 #: SHACL predicates that are not constraint parameters of their own.
@@ -46,79 +51,6 @@ IGNORED = {
         ]
     )
 }
-#: Datatypes whose lexical forms pyoxigraph can check with a cast.
-CASTABLE = {
-    XSD + name
-    for name in [
-        "integer",
-        "decimal",
-        "double",
-        "float",
-        "boolean",
-        "dateTime",
-        "date",
-        "time",
-        "duration",
-    ]
-}
-#: Integer datatypes derived from xsd:integer, with their bounds (None: unbounded).
-INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
-    XSD + "long": (-(2**63), 2**63 - 1),
-    XSD + "int": (-(2**31), 2**31 - 1),
-    XSD + "short": (-(2**15), 2**15 - 1),
-    XSD + "byte": (-(2**7), 2**7 - 1),
-    XSD + "unsignedLong": (0, 2**64 - 1),
-    XSD + "unsignedInt": (0, 2**32 - 1),
-    XSD + "unsignedShort": (0, 2**16 - 1),
-    XSD + "unsignedByte": (0, 2**8 - 1),
-    XSD + "nonNegativeInteger": (0, None),
-    XSD + "positiveInteger": (1, None),
-    XSD + "nonPositiveInteger": (None, 0),
-    XSD + "negativeInteger": (None, -1),
-}
-NODE_KINDS = {
-    "IRI": "isIRI({v})",
-    "BlankNode": "isBlank({v})",
-    "Literal": "isLiteral({v})",
-    "BlankNodeOrIRI": "!isLiteral({v})",
-    "BlankNodeOrLiteral": "!isIRI({v})",
-    "IRIOrLiteral": "!isBlank({v})",
-}
-COMPARISONS = {
-    "minInclusive": ">=",
-    "maxInclusive": "<=",
-    "minExclusive": ">",
-    "maxExclusive": "<",
-}
-PAIR_COMPARISONS = {"lessThan": "<", "lessThanOrEquals": "<="}
-#: The largest sh:minCount / sh:maxCount compiled (they become self-joins).
-MAX_COUNT = 4
-
-_regex_probe = ox.Store()
-
-
-def component(name: str) -> ox.NamedNode:
-    """The IRI of ``sh:{name}ConstraintComponent``."""
-    return sh(name[0].upper() + name[1:] + "ConstraintComponent")
-
-
-def never_fails(expression: str) -> str:
-    """``expression`` with errors read as false (a failed check)."""
-    return f"COALESCE({expression}, false)"
-
-
-def constant(term: Term) -> str:
-    """``term`` as a SPARQL constant; blank nodes cannot be one."""
-    if isinstance(term, ox.BlankNode):
-        raise Unsupported(f"blank node {term} used as a constant")
-    return str(term)
-
-
-def distinct_values(focus: str, path: str, names: list[str]) -> str:
-    """A pattern: ``focus`` has distinct values ``names`` along ``path``."""
-    triples = " . ".join(f"{focus} {path} {name}" for name in names)
-    tests = " && ".join(f"!sameTerm({a}, {b})" for a, b in combinations(names, 2))
-    return triples + (f" FILTER({tests})" if tests else "")
 
 
 class Compiler:
@@ -158,7 +90,7 @@ class Compiler:
         """The focus nodes of a targeted shape, as a pattern binding a variable."""
         graph = self.graph
         if graph.objects(node, sh("target")):
-            raise Unsupported("sh:target (SHACL-AF custom targets)")
+            raise NotCompiled("sh:target (SHACL-AF custom targets)")
         nodes = [constant(t) for t in graph.objects(node, sh("targetNode"))]
         classes = [constant(c) for c in graph.objects(node, sh("targetClass"))]
         if self.shapes.implicit_class(node):
@@ -217,7 +149,7 @@ class Compiler:
         self._stack = []
         try:
             test = self.conforms(node, "?this")
-        except Unsupported:
+        except NotCompiled:
             return None
         finally:
             self._stack = []
@@ -228,10 +160,10 @@ class Compiler:
         if shape.deactivated:
             return []
         if shape.node in self._stack:
-            raise Unsupported(f"recursive shape {shape.node}")
+            raise NotCompiled(f"recursive shape {shape.node}")
         self._stack.append(shape.node)
         queries = self._value_queries(shape, focus) + self._focus_queries(shape, focus)
-        queries += self._sparql_queries(shape, focus)
+        queries += sparql_queries(self, shape, focus)
         child_focus = focus if not shape.is_property else self._values_focus(shape, focus)
         for child in self.graph.objects(shape.node, sh("property")):
             queries += self.shape_queries(self.shapes.shape(child), child_focus)
@@ -287,15 +219,6 @@ class Compiler:
                 queries.append(Query(text, shape, [_with_messages(emit, shape)]))
         return queries
 
-    def _sparql_queries(self, shape: Shape, focus: Focus) -> list[Query]:
-        queries = []
-        for node in self.graph.objects(shape.node, sh("sparql")):
-            constraint = SparqlConstraint(self.graph, shape, node)
-            if constraint.deactivated:
-                continue
-            queries.append(constraint.query(focus("?this")))
-        return queries
-
     # ----------------------------------------------------------------- constraints
 
     def parameters(self, shape: Shape) -> list[tuple[str, Term]]:
@@ -305,7 +228,7 @@ class Compiler:
             iri = predicate.value
             if iri in IGNORED or not iri.startswith(SH):
                 if not iri.startswith(SH) and self._is_custom_parameter(predicate):
-                    raise Unsupported(f"SPARQL-based constraint component parameter {predicate}")
+                    raise NotCompiled(f"SPARQL-based constraint component parameter {predicate}")
                 continue
             for value in self.graph.objects(shape.node, predicate):
                 found.append((iri[len(SH) :], value))
@@ -322,80 +245,29 @@ class Compiler:
         """The checks of ``shape`` that look at one value node at a time."""
         checks = []
         for name, value in self.parameters(shape):
-            make = VALUE_CHECKS.get(name)
-            if make is None and name == "hasValue" and not shape.is_property:
-                make = Compiler._node_has_value
-            if make is not None:
-                expression, message = make(self, shape, value)
-                reports_value = name != "hasValue"  # SHACL 4.8.3: no sh:value
-                checks.append(ValueCheck(component(name), expression, message, reports_value))
-            elif name not in FOCUS_CHECKS and name not in NESTED:
-                raise Unsupported(f"sh:{name}")
+            found = COMPONENTS.get(name)
+            if found is None:
+                raise NotCompiled(f"sh:{name}")
+            made = found.value(self, shape, value) if found.value is not None else None
+            if made is not None:
+                expression, message = made
+                checks.append(ValueCheck(component(name), expression, message, found.reports_value))
         return checks
 
     def focus_checks(self, shape: Shape) -> list[FocusCheck]:
         """The checks of ``shape`` that look at a focus node's values together."""
         checks = []
         for name, value in self.parameters(shape):
-            make = FOCUS_CHECKS.get(name)
-            if make is None and name == "hasValue" and shape.is_property:
-                make = Compiler._has_value
-            if make is not None:
-                rows, message = make(self, shape, value)
-                checks.append(FocusCheck(component(name), rows, message))
-            if name == "qualifiedValueShape":
-                checks += self._qualified(shape, value)
-        return checks
-
-    def _qualified(self, shape: Shape, qualified: Term) -> list[FocusCheck]:
-        """sh:qualifiedMinCount / sh:qualifiedMaxCount checks (SHACL 4.7.3)."""
-        path = self._property_path(shape, "qualifiedValueShape")
-        siblings = self._siblings(shape, qualified)
-        self.conforms(qualified, "?_probe")
-        for sibling in siblings:
-            self.conforms(sibling, "?_probe")
-        checks = []
-        for name, extra in (("qualifiedMinCount", 0), ("qualifiedMaxCount", 1)):
-            bound = self.graph.value(shape.node, sh(name))
-            if bound is None:
+            found = COMPONENTS.get(name)
+            if found is None:
                 continue
-            n = _integer(bound)
-            if n + extra > MAX_COUNT:
-                raise Unsupported(f"sh:{name} {n} (counts need {n + extra} > {MAX_COUNT} joins)")
-            rows = self._qualified_rows(path, qualified, siblings, n + extra, extra == 0)
-            checks.append(FocusCheck(component(name), rows, f"sh:{name} {n} not met"))
+            made = found.focus(self, shape, value) if found.focus is not None else None
+            if made is not None:
+                rows, message = made
+                checks.append(FocusCheck(component(name), rows, message))
+            if found.checks is not None:
+                checks += found.checks(self, shape, value)
         return checks
-
-    def _siblings(self, shape: Shape, qualified: Term) -> list[Term]:
-        """The sibling qualified value shapes when sh:qualifiedValueShapesDisjoint is true."""
-        if not is_true(self.graph.value(shape.node, sh("qualifiedValueShapesDisjoint"))):
-            return []
-        found: dict[Term, None] = {}
-        for parent in self.graph.subjects(sh("property"), shape.node):
-            for other in self.graph.objects(parent, sh("property")):
-                for sibling in self.graph.objects(other, sh("qualifiedValueShape")):
-                    if sibling != qualified:
-                        found[sibling] = None
-        return list(found)
-
-    def _qualified_rows(
-        self, path: str, qualified: Term, siblings: list[Term], n: int, at_least: bool
-    ) -> Callable[[str], list[Rows]]:
-        """Rows for: fewer than ``n`` (``at_least``) or ``n`` or more conforming values."""
-
-        def rows(f: str) -> list[Rows]:
-            if at_least and n == 0:
-                return []
-            names = [self.fresh("q") for _ in range(n)]
-            tests = []
-            for name in names:
-                tests.append(self.conforms(qualified, name))
-                tests += [f"!({self.conforms(s, name)})" for s in siblings]
-            test = " && ".join(f"({t})" for t in tests)
-            pattern = f"{distinct_values(f, path, names)} FILTER({test})"
-            return [Rows.missing(pattern) if at_least else Rows(pattern)]
-
-        return rows
 
     # ----------------------------------------------------------------- conformance
 
@@ -405,9 +277,9 @@ class Compiler:
         if shape.deactivated:
             return "true"
         if node in self._stack:
-            raise Unsupported(f"recursive shape {node}")
+            raise NotCompiled(f"recursive shape {node}")
         if self.graph.objects(node, sh("sparql")):
-            raise Unsupported("sh:sparql in a shape used by sh:node, sh:not, ...")
+            raise NotCompiled("sh:sparql in a shape used by sh:node, sh:not, ...")
         self._stack.append(node)
         parts = [_holds(rows) for rows in self._all_rows(shape, var)]
         children = self.graph.objects(node, sh("property"))
@@ -427,252 +299,6 @@ class Compiler:
 
     def _all_rows(self, shape: Shape, var: str) -> list[Rows]:
         return [rows for check in self.focus_checks(shape) for rows in check.rows(var)]
-
-    # ----------------------------------------------------------------- value checks
-
-    def _class(self, shape: Shape, cls: Term) -> tuple[Expression, str]:
-        c = constant(cls)
-        return (
-            lambda v: f"EXISTS {{ {self.instance_of(v, c)} }}",
-            f"Value does not have class {c}",
-        )
-
-    def _datatype(self, shape: Shape, datatype: Term) -> tuple[Expression, str]:
-        d = constant(datatype)
-        message = f"Value is not Literal with datatype {d}"
-        if d == f"<{RDFS}Literal>":
-            return (lambda v: f"isLiteral({v})"), message
-        if isinstance(datatype, ox.NamedNode) and datatype.value in INTEGER_RANGES:
-            low, high = INTEGER_RANGES[datatype.value]
-            tests = ["isLiteral(xsd:integer(STR({v})))"]
-            tests += [f"xsd:integer(STR({{v}})) >= {low}"] if low is not None else []
-            tests += [f"xsd:integer(STR({{v}})) <= {high}"] if high is not None else []
-            well_formed = " && ".join(tests).replace("xsd:integer", f"<{XSD}integer>")
-            return (
-                lambda v: never_fails(
-                    f"isLiteral({v}) && datatype({v}) = {d} && " + well_formed.format(v=v)
-                ),
-                message,
-            )
-        if isinstance(datatype, ox.NamedNode) and datatype.value in CASTABLE:
-            return (
-                lambda v: never_fails(
-                    f"isLiteral({v}) && datatype({v}) = {d} && isLiteral({d}(STR({v})))"
-                ),
-                message,
-            )
-        return (lambda v: never_fails(f"isLiteral({v}) && datatype({v}) = {d}")), message
-
-    def _node_kind(self, shape: Shape, kind: Term) -> tuple[Expression, str]:
-        iri = kind.value if isinstance(kind, ox.NamedNode) else ""
-        local = iri[len(SH) :]
-        template = NODE_KINDS.get(local) if iri.startswith(SH) else None
-        if template is None:
-            raise ShapesFailure(f"unknown sh:nodeKind {kind}")
-        return (lambda v: template.format(v=v)), f"Value is not of Node Kind sh:{local}"
-
-    @staticmethod
-    def _comparison(operator: str) -> Callable[[Compiler, Shape, Term], tuple]:
-        """A maker of sh:minInclusive-like checks for ``operator``."""
-
-        def make(self: Compiler, shape: Shape, bound: Term) -> tuple[Expression, str]:
-            b = constant(bound)
-            return (lambda v: never_fails(f"{v} {operator} {b}")), f"Value is not {operator} {b}"
-
-        return make
-
-    def _min_length(self, shape: Shape, length: Term) -> tuple[Expression, str]:
-        n = _integer(length)
-        return (
-            lambda v: never_fails(f"!isBlank({v}) && STRLEN(STR({v})) >= {n}"),
-            f"String length not >= {n}",
-        )
-
-    def _max_length(self, shape: Shape, length: Term) -> tuple[Expression, str]:
-        n = _integer(length)
-        return (
-            lambda v: never_fails(f"!isBlank({v}) && STRLEN(STR({v})) <= {n}"),
-            f"String length not <= {n}",
-        )
-
-    def _pattern(self, shape: Shape, pattern: Term) -> tuple[Expression, str]:
-        flags = self.graph.value(shape.node, sh("flags"))
-        args = str(ox.Literal(pattern.value))
-        if flags is not None:
-            args += ", " + str(ox.Literal(flags.value))
-        probe = next(iter(_regex_probe.query(f"SELECT (REGEX('', {args}) AS ?x) {{}}")))
-        if probe["x"] is None:
-            raise Unsupported(f"regular expression {pattern} (not understood by pyoxigraph)")
-        return (
-            lambda v: never_fails(f"!isBlank({v}) && REGEX(STR({v}), {args})"),
-            f"Value does not match pattern '{pattern.value}'",
-        )
-
-    def _language_in(self, shape: Shape, head: Term) -> tuple[Expression, str]:
-        tags = [str(ox.Literal(t.value)) for t in self.graph.items(head)]
-
-        def expression(v: str) -> str:
-            tests = " || ".join(f"langMatches(lang({v}), {t})" for t in tags) or "false"
-            return never_fails(f"isLiteral({v}) && ({tests})")
-
-        return expression, f"String language is not in ({', '.join(tags)})"
-
-    def _in(self, shape: Shape, head: Term) -> tuple[Expression, str]:
-        members = [constant(m) for m in self.graph.items(head)]
-
-        def expression(v: str) -> str:
-            return " || ".join(f"sameTerm({v}, {m})" for m in members) or "false"
-
-        return expression, f"Value not in list ({', '.join(members)})"
-
-    def _node_has_value(self, shape: Shape, value: Term) -> tuple[Expression, str]:
-        c = constant(value)
-        return (lambda v: f"sameTerm({v}, {c})"), f"Node is not {c}"
-
-    def _node(self, shape: Shape, node: Term) -> tuple[Expression, str]:
-        self.conforms(node, "?_probe")  # refuse unsupported shapes now
-        return (lambda v: self.conforms(node, v)), f"Value does not conform to Shape {node}"
-
-    def _not(self, shape: Shape, node: Term) -> tuple[Expression, str]:
-        self.conforms(node, "?_probe")
-        return (lambda v: "!(" + self.conforms(node, v) + ")"), f"Value conforms to {node}"
-
-    @staticmethod
-    def _logical(join: str) -> Callable[[Compiler, Shape, Term], tuple]:
-        """A maker of sh:and / sh:or / sh:xone checks."""
-
-        def make(self: Compiler, shape: Shape, head: Term) -> tuple[Expression, str]:
-            members = self.graph.items(head)
-            for member in members:
-                self.conforms(member, "?_probe")
-
-            def expression(v: str) -> str:
-                tests = [f"({self.conforms(m, v)})" for m in members]
-                if join == "xone":
-                    counted = " + ".join(f"IF({t}, 1, 0)" for t in tests) or "0"
-                    return f"({counted}) = 1"
-                default = "true" if join == "&&" else "false"
-                return f" {join} ".join(tests) or default
-
-            return expression, f"Value does not conform to the shapes of sh:{join}"
-
-        return make
-
-    # ----------------------------------------------------------------- focus checks
-
-    def _property_path(self, shape: Shape, name: str) -> str:
-        if not shape.is_property:
-            raise Unsupported(f"sh:{name} on a node shape")
-        return str(shape.path)
-
-    def _min_count(self, shape: Shape, count: Term) -> tuple[Callable, str]:
-        path, n = self._property_path(shape, "minCount"), _integer(count)
-        if n > MAX_COUNT:
-            raise Unsupported(f"sh:minCount {n} > {MAX_COUNT}")
-
-        def rows(f: str) -> list[Rows]:
-            if n == 0:
-                return []
-            names = [self.fresh("c") for _ in range(n)]
-            return [Rows.missing(distinct_values(f, path, names))]
-
-        return rows, f"Less than {n} values"
-
-    def _max_count(self, shape: Shape, count: Term) -> tuple[Callable, str]:
-        path, n = self._property_path(shape, "maxCount"), _integer(count)
-        if n > MAX_COUNT:
-            raise Unsupported(f"sh:maxCount {n} > {MAX_COUNT}")
-
-        def rows(f: str) -> list[Rows]:
-            names = [self.fresh("c") for _ in range(n + 1)]
-            return [Rows(distinct_values(f, path, names))]
-
-        return rows, f"More than {n} values"
-
-    def _has_value(self, shape: Shape, value: Term) -> tuple[Callable, str]:
-        path, c = self._property_path(shape, "hasValue"), constant(value)
-        return (
-            lambda f: [Rows.missing(f"{f} {path} {c}")],
-            f"Missing expected value {c}",
-        )
-
-    def _unique_lang(self, shape: Shape, flag: Term) -> tuple[Callable, str]:
-        path = self._property_path(shape, "uniqueLang")
-
-        def rows(f: str) -> list[Rows]:
-            if not is_true(flag):
-                return []
-            a, b = self.fresh("l"), self.fresh("l")
-            test = f"!sameTerm({a}, {b}) && lang({a}) != '' && LCASE(lang({a})) = LCASE(lang({b}))"
-            return [Rows(f"{f} {path} {a} . {f} {path} {b} FILTER({test})")]
-
-        return rows, "More than one String shares the same Language"
-
-    def _equals(self, shape: Shape, other: Term) -> tuple[Callable, str]:
-        q = constant(other)
-
-        def rows(f: str) -> list[Rows]:
-            v = self.fresh()
-            if not shape.is_property:
-                return [
-                    Rows.missing(f"{f} {q} {f}", value="focus"),
-                    Rows(f"{f} {q} {v} FILTER(!sameTerm({v}, {f}))", value=v[1:]),
-                ]
-            p = shape.path
-            return [
-                Rows(f"{f} {p} {v} FILTER NOT EXISTS {{ {f} {q} {v} }}", value=v[1:]),
-                Rows(f"{f} {q} {v} FILTER NOT EXISTS {{ {f} {p} {v} }}", value=v[1:]),
-            ]
-
-        return rows, f"Value of {q} is not equal"
-
-    def _disjoint(self, shape: Shape, other: Term) -> tuple[Callable, str]:
-        q = constant(other)
-
-        def rows(f: str) -> list[Rows]:
-            if not shape.is_property:
-                return [Rows(f"{f} {q} {f}", value="focus")]
-            v = self.fresh()
-            return [Rows(f"{f} {shape.path} {v} . {f} {q} {v}", value=v[1:])]
-
-        return rows, f"Value of {q} is not disjoint"
-
-    @staticmethod
-    def _pair_comparison(name: str) -> Callable[[Compiler, Shape, Term], tuple]:
-        """A maker of sh:lessThan / sh:lessThanOrEquals checks."""
-        operator = PAIR_COMPARISONS[name]
-
-        def make(self: Compiler, shape: Shape, other: Term) -> tuple[Callable, str]:
-            path, q = self._property_path(shape, name), constant(other)
-
-            def rows(f: str) -> list[Rows]:
-                v, o = self.fresh(), self.fresh("o")
-                test = never_fails(f"{v} {operator} {o}")
-                return [Rows(f"{f} {path} {v} . {f} {q} {o} FILTER(!{test})", value=v[1:])]
-
-            return rows, f"Value is not {operator} value of {q}"
-
-        return make
-
-    def _closed(self, shape: Shape, flag: Term) -> tuple[Callable, str]:
-        if shape.is_property:
-            raise Unsupported("sh:closed on a property shape")
-        allowed = set()
-        for child in self.graph.objects(shape.node, sh("property")):
-            path = self.graph.value(child, sh("path"))
-            if isinstance(path, ox.NamedNode):
-                allowed.add(str(path))
-        for head in self.graph.objects(shape.node, sh("ignoredProperties")):
-            allowed.update(constant(p) for p in self.graph.items(head))
-
-        def rows(f: str) -> list[Rows]:
-            if not is_true(flag):
-                return []
-            p, o = self.fresh("cp"), self.fresh("co")
-            test = f"FILTER({p} NOT IN ({', '.join(sorted(allowed))}))" if allowed else ""
-            return [Rows(f"{f} {p} {o} {test}", value=o[1:], path=p[1:])]
-
-        return rows, "Node is closed and has a property it does not allow"
 
 
 def _tested_once(branches: list[str], inner: str) -> str:
@@ -694,14 +320,6 @@ def _holds(rows: Rows) -> str:
     return f"NOT EXISTS {{ {rows.pattern} }}"
 
 
-def _integer(term: Term) -> int:
-    """The integer value of a literal parameter."""
-    try:
-        return int(term.value)
-    except (AttributeError, ValueError):
-        raise ShapesFailure(f"not an integer: {term}") from None
-
-
 def _own(shape: Shape) -> tuple[ox.Literal, ...]:
     return tuple(shape.messages)
 
@@ -716,32 +334,3 @@ def _with_messages(emit: Emit, shape: Shape) -> Emit:
         emit.source,
         tuple(shape.messages),
     )
-
-
-VALUE_CHECKS: dict[str, Callable[[Compiler, Shape, Term], tuple[Expression, str]]] = {
-    "class": Compiler._class,
-    "datatype": Compiler._datatype,
-    "nodeKind": Compiler._node_kind,
-    "minLength": Compiler._min_length,
-    "maxLength": Compiler._max_length,
-    "pattern": Compiler._pattern,
-    "languageIn": Compiler._language_in,
-    "in": Compiler._in,
-    "node": Compiler._node,
-    "not": Compiler._not,
-    "and": Compiler._logical("&&"),
-    "or": Compiler._logical("||"),
-    "xone": Compiler._logical("xone"),
-    **{name: Compiler._comparison(op) for name, op in COMPARISONS.items()},
-}
-FOCUS_CHECKS: dict[str, Callable[[Compiler, Shape, Term], tuple[Callable, str]]] = {
-    "minCount": Compiler._min_count,
-    "maxCount": Compiler._max_count,
-    "uniqueLang": Compiler._unique_lang,
-    "equals": Compiler._equals,
-    "disjoint": Compiler._disjoint,
-    "closed": Compiler._closed,
-    **{name: Compiler._pair_comparison(name) for name in PAIR_COMPARISONS},
-}
-NESTED = ("property", "sparql", "hasValue", "qualifiedValueShape")
-SUPPORTED_COMPONENTS = sorted({*VALUE_CHECKS, *FOCUS_CHECKS, *NESTED})

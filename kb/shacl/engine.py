@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
@@ -13,69 +13,9 @@ import pyoxigraph as ox
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
 from kb.shacl.graph import RDFS, Term, TripleIndex
-from kb.shacl.model import ShapesGraph, Unsupported
+from kb.shacl.model import NotCompiled, ShapesGraph, is_true
+from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
-
-
-@dataclass(frozen=True)
-class Result:
-    """One validation result. Terms are pyoxigraph terms (``str()`` gives N-Triples);
-    ``path`` is a SPARQL property path with IRIs in ``<>`` form, or None."""
-
-    focus: Term
-    path: str | None
-    value: Term | None
-    severity: ox.NamedNode
-    shape: Term
-    component: ox.NamedNode
-    message: str = ""
-    #: the sh:sparql constraint a SHACL-SPARQL result comes from (sh:sourceConstraint)
-    source: Term | None = field(default=None, compare=False)
-
-    def key(self) -> tuple[str, str, str, str, str, str]:
-        """The 6-tuple reports are compared on, as N-Triples strings ('' when absent)."""
-        return (
-            str(self.focus),
-            self.path or "",
-            "" if self.value is None else str(self.value),
-            str(self.severity),
-            str(self.shape),
-            str(self.component),
-        )
-
-
-@dataclass(frozen=True)
-class UnsupportedShape:
-    """A targeted shape the fast engine handed to pySHACL, and why."""
-
-    shape: Term
-    reason: str
-
-
-@dataclass
-class Report:
-    """A validation report: conforms as SHACL defines it (no result of any severity)."""
-
-    conforms: bool
-    results: list[Result] = field(default_factory=list)
-    unsupported: list[UnsupportedShape] = field(default_factory=list)
-    engine: str = "fast"
-
-
-def plan(
-    shapes: ShapesGraph, data: ox.Store | None = None
-) -> tuple[list[Query], list[UnsupportedShape]]:
-    """The queries for every targeted shape the engine supports, and the ones it does not
-    (specialised to ``data``'s class hierarchy when given)."""
-    compiler = Compiler(shapes, _subclasses(data) if data is not None else None)
-    queries: list[Query] = []
-    unsupported: list[UnsupportedShape] = []
-    for node in shapes.targeted_shapes():
-        try:
-            queries += compiler.queries(node)
-        except Unsupported as exc:
-            unsupported.append(UnsupportedShape(node, str(exc)))
-    return queries, unsupported
 
 
 def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
@@ -100,7 +40,7 @@ def run_query(data: ox.Store, query: Query) -> Iterable[Result]:
     """Evaluate ``query`` on ``data`` and turn its rows into results."""
     for row in _rows(data, query):
         for emit in query.emits:
-            if emit.flag is not None and _is_true(row[emit.flag]):
+            if emit.flag is not None and is_true(row[emit.flag]):
                 continue
             yield _result(query, emit, row)
 
@@ -121,10 +61,6 @@ def _solutions(solutions: Any) -> Iterable[dict[str, Any]]:
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         yield {name: solution[name] for name in names}
-
-
-def _is_true(term: Term | None) -> bool:
-    return isinstance(term, ox.Literal) and term.value == "true"
 
 
 def _result(query: Query, emit: Emit, row: dict[str, Any]) -> Result:
@@ -178,19 +114,18 @@ class _Planned:
     probe: str | None
 
 
-def validate_store(
+def validate_compiled(
     data: ox.Store,
     shapes: Any,
     *,
-    fallback: bool = True,
     progress: Callable[[int, int], None] | None = None,
     workers: int = WORKERS,
 ) -> Report:
-    """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
-    rdflib graph or a TripleIndex). Shapes the engine does not support are validated by
-    pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
-    ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
-    evaluate shapes side by side."""
+    """Validate the default graph of ``data`` against the shapes of ``shapes`` (a
+    pyoxigraph store, an rdflib graph or a TripleIndex) the engine compiles; the others
+    are listed in ``Report.unsupported``, their results left out. ``progress(done,
+    total)`` is called after each targeted shape; ``workers`` threads evaluate shapes side
+    by side."""
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
     compiler = Compiler(shapes_graph, _subclasses(data))
     planned: list[_Planned] = []
@@ -199,7 +134,7 @@ def validate_store(
     for node in targeted:
         try:
             planned.append(_Planned(node, compiler.queries(node), compiler.probe(node)))
-        except Unsupported as exc:
+        except NotCompiled as exc:
             unsupported.append(UnsupportedShape(node, str(exc)))
     lock = threading.Lock()  # the compiler is not thread-safe (fresh variable names)
 
@@ -220,17 +155,9 @@ def validate_store(
     finally:
         # On an error or Ctrl-C, shapes not yet started are dropped, not run to the end.
         pool.shutdown(wait=True, cancel_futures=True)
-    results: dict[tuple[str, ...], Result] = {}
-    for i in range(len(planned)):  # in shape order, whichever thread finished first
-        for result in found[i]:
-            results.setdefault(result.key(), result)
-    if unsupported and fallback:
-        from kb.shacl.fallback import pyshacl_results
-
-        for result in pyshacl_results(data, shapes, {u.shape for u in unsupported}):
-            results.setdefault(result.key(), result)
-    ordered = sorted(results.values(), key=Result.key)
-    return Report(conforms=not ordered, results=ordered, unsupported=unsupported)
+    # in shape order, whichever thread finished first
+    results = [result for i in range(len(planned)) for result in found[i]]
+    return Report(conforms=True, unsupported=unsupported).adding(results)
 
 
 #: Above this many non-conforming focus nodes, a shape's queries run over every focus node.

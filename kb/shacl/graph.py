@@ -1,4 +1,5 @@
-"""A small read-only triple index over pyoxigraph terms: the shapes graph.
+"""A small read-only triple index over pyoxigraph terms (the shapes graph), and the
+conversions between pyoxigraph and rdflib terms and graphs.
 
 Shapes graphs are small, so they are held in Python dictionaries; the data graph never is.
 Both a ``pyoxigraph.Store`` and an ``rdflib.Graph`` can be turned into one.
@@ -126,6 +127,33 @@ class TripleIndex:
         if isinstance(graph, ox.Store):
             return cls.from_store(graph)
         return cls.from_rdflib(graph)
+
+
+def to_rdflib_graph(source: Any) -> Any:
+    """An rdflib graph of a pyoxigraph store's default graph, or of a TripleIndex."""
+    import rdflib
+
+    if isinstance(source, rdflib.Graph):
+        return source
+    graph = rdflib.Graph()
+    cache: dict[Term, Any] = {}
+
+    def convert(term: Term) -> Any:
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = to_rdflib_term(term)
+        return found
+
+    if isinstance(source, ox.Store):
+        triples = (
+            (q.subject, q.predicate, q.object)
+            for q in source.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        )
+    else:
+        triples = ((s, p, o) for p in source.all_predicates() for s, o in source.pairs(p))
+    for s, p, o in triples:
+        graph.add((convert(s), convert(p), convert(o)))
+    return graph
 
 
 def from_rdflib_term(term: Any) -> Term:

@@ -17,7 +17,7 @@ SHAPE_REFERENCES = ("property", "node", "not", "qualifiedValueShape")
 SHAPE_LISTS = ("and", "or", "xone")
 
 
-class Unsupported(Exception):
+class NotCompiled(Exception):
     """A shape uses something the fast engine does not compile; pySHACL takes it."""
 
 
