@@ -12,7 +12,6 @@ from rdflib.term import Node
 
 from kb.namespaces import PREFIXES
 from kb.statements import BOOKKEEPING_PREDICATES
-
 from tests.helpers import REPO
 
 SOURCE = REPO / "data" / "source" / "000_86b06078204c6c08.txt"
@@ -107,7 +106,7 @@ def test_each_exact_is_at_most_one_sentence(data: Graph) -> None:
 
 def facts_of_the_file() -> set[tuple[Node, Node, Node]]:
     """The fact triples of data/kb.ttl, read from the file itself."""
-    graph = Graph().parse(ROOT / "data" / "kb.ttl")
+    graph = Graph().parse(REPO / "data" / "kb.ttl")
     return {(s, p, o) for s, p, o in graph if str(p) not in BOOKKEEPING_PREDICATES}
 
 
@@ -131,13 +130,13 @@ def test_the_bookkeeping_predicates_are_the_three_of_the_model() -> None:
         str(RDFS.comment),
     }
     # kb.ttl uses prov:wasDerivedFrom only to point at the article (else it is a fact).
-    graph = Graph().parse(ROOT / "data" / "kb.ttl")
+    graph = Graph().parse(REPO / "data" / "kb.ttl")
     assert set(graph.objects(None, PROV.wasDerivedFrom)) == {ARTICLE}
 
 
 def test_the_shapes_exclude_the_same_bookkeeping_predicates() -> None:
     """ontology/shapes.ttl cannot import the list: its copy must be the same."""
-    shapes = (ROOT / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
+    shapes = (REPO / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
     (listed,) = re.findall(r"\?path NOT IN \(([^)]*)\)", shapes)
     names = [name.strip() for name in listed.split(",")]
     assert {PREFIXES[n.split(":")[0]] + n.split(":")[1] for n in names} == BOOKKEEPING_PREDICATES
@@ -223,11 +222,11 @@ def test_every_fact_node_is_a_focus_node_of_the_statement_rule() -> None:
     subject: each subject of data/kb.ttl must be an instance of one of them."""
     from kb.published import published_graph
 
-    shapes = Graph().parse(ROOT / "ontology" / "shapes.ttl")
+    shapes = Graph().parse(REPO / "ontology" / "shapes.ttl")
     rule = URIRef("https://w3id.org/lifesci-news-kb/shapes#FactStatementShape")
     targets = set(shapes.objects(rule, URIRef("http://www.w3.org/ns/shacl#targetClass")))
     published = published_graph()
-    for subject in set(Graph().parse(ROOT / "data" / "kb.ttl").subjects()):
+    for subject in set(Graph().parse(REPO / "data" / "kb.ttl").subjects()):
         assert set(published.objects(subject, RDF.type)) & targets, subject
 
 
