@@ -136,7 +136,7 @@ def stats_text(stats: Stats, report: Report | None = None) -> str:
         )
     )
     if stats.bases:
-        rows = [[short(k), str(n)] for k, n in stats.bases]
+        rows = [[k, str(n)] for k, n in stats.bases]
         parts.append(table(["basis", "statements"], rows, max_rows=None))
     if stats.fact_triples:
         share = 100 * stats.with_statement / stats.fact_triples
