@@ -186,6 +186,12 @@ def cli(
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
 @click.option(
+    "--profile",
+    is_flag=True,
+    help="Print to stderr the time of each step (parse, closure, engine) and of each "
+    "compiled query, slowest first.",
+)
+@click.option(
     "--engine",
     type=click.Choice(["fast", "pyshacl"]),
     default="fast",
@@ -201,6 +207,7 @@ def validate(
     fmt: str,
     max_results: int | None,
     strict: bool,
+    profile: bool,
     engine: str,
 ) -> None:
     """Validate the published graph (data + ontology + closure) against the shapes.
@@ -208,11 +215,17 @@ def validate(
     With DATA_FILEs, exactly those files are validated (with the ontology and the
     closure) instead of the bundled data. Exit 1 when there are violations.
     """
+    from kb.profile import Profile
     from kb.terms import nt
     from kb.validate import validate as run
 
+    timed = Profile() if profile else None
     with _phases(ctx, data_files) as (loading, validating):
-        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating)
+        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating, timed)
+    if timed is not None:
+        from kb.output import profile_text
+
+        click.echo(profile_text(timed), err=True, nl=False)
     if report.unsupported:
         names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")

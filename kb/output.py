@@ -14,6 +14,7 @@ from kb.terms import lexical, short
 if TYPE_CHECKING:
     from kb.catalogue import CheckResult
     from kb.explain import Explanation
+    from kb.profile import Profile
     from kb.shacl.report import Report
     from kb.stats import Stats
 
@@ -117,6 +118,26 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")
     lines.append(report_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def profile_text(profile: Profile) -> str:
+    """The steps of a command with their times, then the engine's time per shape and per
+    compiled query, slowest first (shapes run on several threads: their times overlap)."""
+    lines = ["profile: wall seconds per step"]
+    lines += [f"  {p.seconds:8.3f}  {p.name}" for p in profile.phases]
+    lines.append(f"  {sum(p.seconds for p in profile.phases):8.3f}  total of the steps")
+    per_shape: dict[str, float] = {}
+    for q in profile.queries:
+        per_shape[q.shape] = per_shape.get(q.shape, 0.0) + q.seconds
+    if per_shape:
+        lines.append("engine: seconds per shape (its queries added up), slowest first")
+        for shape, seconds in sorted(per_shape.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {seconds:8.3f}  {short(shape) if shape else '(every shape)'}")
+        lines.append("engine: seconds and rows per compiled query, slowest first")
+        for q in sorted(profile.queries, key=lambda q: -q.seconds):
+            shape = short(q.shape) if q.shape else "(every shape)"
+            lines.append(f"  {q.seconds:8.3f} {q.rows:7d}  {shape}  {q.query}")
     return "\n".join(lines) + "\n"
 
 

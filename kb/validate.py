@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import InputError
+from kb.profile import Profile, maybe_phase
 from kb.published import published_store
 from kb.resources import Layout
 from kb.shacl.report import SEVERITIES, Report, Result, UnsupportedShape
@@ -42,7 +43,7 @@ class ShapesRefused(InputError):
     """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL)."""
 
 
-Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None], Report]
+Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None, Profile | None], Report]
 
 
 def validate(
@@ -52,18 +53,21 @@ def validate(
     engine: str = DEFAULT_ENGINE,
     loading: Progress | None = None,
     validating: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``).
 
     ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
-    ``validating(shapes_done, shapes_total)`` how far the fast engine has got."""
+    ``validating(shapes_done, shapes_total)`` how far the fast engine has got; ``profile``
+    records the time of each step and of each compiled query."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
-    shapes_store = load_files([shapes_path])
-    data = published_store(layout, data_files, loading)
+    with maybe_phase(profile, "parse the shapes"):
+        shapes_store = load_files([shapes_path])
+    data = published_store(layout, data_files, loading, profile)
     try:
-        return ENGINES[engine](data, shapes_store, validating)
+        return ENGINES[engine](data, shapes_store, validating, profile)
     except ShapesRefused as exc:
         raise InputError.at(shapes_path, None, str(exc)) from None
 
@@ -72,32 +76,42 @@ def validate_store(
     data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = DEFAULT_ENGINE
 ) -> Report:
     """Validate an already built data store against a shapes store."""
-    return ENGINES[engine](data, shapes, None)
+    return ENGINES[engine](data, shapes, None, None)
 
 
 def _fast(
-    data: pyoxigraph.Store, shapes: pyoxigraph.Store, progress: Progress | None = None
+    data: pyoxigraph.Store,
+    shapes: pyoxigraph.Store,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not compile."""
     from kb.shacl import ShapesFailure, report_ntriples
     from kb.shacl import validate_store as fast_validate
 
+    timing = profile.query if profile is not None else None
     try:
-        report = fast_validate(data, shapes, fallback=True, progress=progress)
+        with maybe_phase(profile, "engine: compile and run every shape"):
+            report = fast_validate(data, shapes, fallback=True, progress=progress, timing=timing)
     except ShapesFailure as exc:
         raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
-    graph = report_ntriples(report, shapes)
-    return replace(report, report_ntriples=graph).in_display_order()
+    with maybe_phase(profile, "report graph and display order"):
+        graph = report_ntriples(report, shapes)
+        return replace(report, report_ntriples=graph).in_display_order()
 
 
 def _pyshacl(
-    data: pyoxigraph.Store, shapes: pyoxigraph.Store, progress: Progress | None = None
+    data: pyoxigraph.Store,
+    shapes: pyoxigraph.Store,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """pySHACL over every shape (it reports no progress)."""
     from kb.shacl import PyshaclRefused, pyshacl_report
 
     try:
-        return pyshacl_report(data, shapes).in_display_order()
+        with maybe_phase(profile, "pySHACL over every shape"):
+            return pyshacl_report(data, shapes).in_display_order()
     except PyshaclRefused as exc:
         raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}") from None
 
