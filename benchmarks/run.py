@@ -33,7 +33,9 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 DOC = ROOT / "docs" / "performance.md"
 PLOT = ROOT / "docs" / "performance.png"
-JENA = ROOT.parent / "shared" / "tools" / "jena"
+#: The repository's Jena launcher when it has one, else the shared one of this machine.
+JENAS = (ROOT / "scripts" / "jena", ROOT.parent / "shared" / "tools" / "jena")
+JENA = next((p for p in JENAS if p.is_file()), JENAS[0])
 PY = sys.executable
 KB = str(Path(sys.executable).parent / "kb")
 PEERS = str(HERE / "peers.py")
@@ -159,6 +161,20 @@ def csv_rows(stdout: str) -> int:
     return max(0, len(lines) - 1)
 
 
+def json_results(stdout: str) -> int | None:
+    """Validation results in ``kb validate --format json`` or a peer's JSON line."""
+    try:
+        found = json.loads(stdout)["results"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return len(found) if isinstance(found, list) else int(found)
+
+
+def turtle_results(stdout: str) -> int:
+    """Validation results in a Turtle report (Jena's)."""
+    return stdout.count("sh:ValidationResult")
+
+
 # ---------------------------------------------------------------------------------------
 # One size: data, the peers' inputs, and every operation
 # ---------------------------------------------------------------------------------------
@@ -191,12 +207,14 @@ class Workspace:
     def queries_json(self) -> Path:
         return self.directory / "queries.json"
 
-    def prepare(self, seed: int) -> dict[str, object]:
-        """Generate the data and everything the peers read (not timed)."""
+    def prepare(self, seed: int, defects: int = 0) -> dict[str, object]:
+        """Generate the data (with ``defects``) and everything the peers read (not timed)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         gen = [PY, str(HERE / "generate.py"), "--triples", str(self.triples)]
+        gen += ["--defects", str(defects)] if defects else []
         subprocess.run([*gen, "--seed", str(seed), "-o", str(self.data)], check=True)
         meta = json.loads(Path(f"{self.data}.meta.json").read_text())
+        meta["defects"] = defects
         for path, fmt in ((self.entailed_ttl, "turtle"), (self.entailed_nt, "nt")):
             export = [KB, "export", str(self.data), "--inference", "rdfs", "--with-ontology"]
             subprocess.run([*export, "--format", fmt, "-o", str(path)], check=True)
@@ -269,37 +287,53 @@ class SizeRun:
         self.out.append(m)
         return m
 
-    def all(self, push_url: str | None) -> list[Measurement]:
-        self.load()
-        self.validate()
-        self.export()
-        self.queries()
-        self.push(push_url)
+    def all(self, push_url: str | None, only: set[str] | None = None) -> list[Measurement]:
+        """Every operation (or those named in ``only``)."""
+        for name in OPERATIONS:
+            if only is None or name in only:
+                if name == "push":
+                    self.push(push_url)
+                else:
+                    getattr(self, name)()
         return self.out
 
     def load(self) -> None:
         data = str(self.ws.data)
         loader = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from kb.store import load_files"
         self.time("load", "kb", [PY, "-c", f"{loader}; load_files([{data!r}])"])
+        # the floor of issue 16's ratios: pyoxigraph's bare Store.load of the same file
         self.time("load", "pyoxigraph", [PY, PEERS, "pyoxigraph-parse", data])
         self.time("load", "rdflib", [PY, PEERS, "rdflib-parse", data])
         if jena_available():
             self.time("load", "jena", [str(JENA), "riot", "--count", data])
 
     def validate(self) -> None:
+        """kb and every peer on the same graph (the peers read kb's entailed export with
+        their inference off); each peer's result count is checked against kb's."""
         shapes, entailed = str(ROOT / "ontology" / "shapes.ttl"), str(self.ws.entailed_ttl)
         validate = [KB, "validate", str(self.ws.data), "--format", "json"]
-        self.time("validate", "kb", validate)
+        kb = self.time("validate", "kb", validate, rows=json_results)
         if kb_engines() >= {"fast", "pyshacl"}:
             self.time("validate", "kb pyshacl", [*validate, "--engine", "pyshacl"])
-        else:  # the fast engine through the library, before it was behind the command
-            fast = [PY, PEERS, "kb-fast-validate", str(self.ws.data)]
-            self.time("validate", "kb.shacl", fast)
-        pyshacl = [PY, "-m", "pyshacl", "-s", shapes, "-i", "none", "-a", "-f", "table"]
-        self.time("validate", "pyshacl", [*pyshacl, entailed])
+        peers = [
+            ("pyshacl", "pyshacl-validate"),
+            ("pyshifty", "pyshifty-validate"),
+            ("pyshacl-turbo", "pyshacl-turbo-validate"),
+        ]
+        for tool, command in peers:
+            argv = [PY, PEERS, command, entailed, shapes]
+            self.agrees(self.time("validate", tool, argv, rows=json_results), kb)
         if jena_available():
             jena = [str(JENA), "shacl", "validate", "--shapes", shapes, "--data", entailed]
-            self.time("validate", "jena", jena)
+            self.agrees(self.time("validate", "jena", jena, rows=turtle_results), kb)
+
+    @staticmethod
+    def agrees(peer: Measurement, kb: Measurement) -> None:
+        """Mark a peer whose result count is not kb's: it is shown as disagreeing, and
+        its time is not compared as if its answer were right."""
+        if peer.finished and peer.rows != kb.rows:
+            peer.note = f"disagrees: {peer.rows} results, kb {kb.rows}. {peer.note}".strip()
+            print(f"  {'':32} {peer.tool:12} {peer.note}", flush=True)
 
     def export(self) -> None:
         out = self.ws.directory / "out"
@@ -310,6 +344,8 @@ class SizeRun:
             rdflib_fmt = "turtle" if fmt == "turtle" else "nt"
             peer = [PY, PEERS, "rdflib-serialize", data, rdflib_fmt, f"{out}.rdflib.{fmt}"]
             self.time(op, "rdflib", peer)
+            dump = [PY, PEERS, "pyoxigraph-load-dump", data, fmt, f"{out}.pyoxigraph.{fmt}"]
+            self.time(op, "pyoxigraph", dump)
             if jena_available():
                 self.time(op, "jena", [str(JENA), "riot", f"--output={riot}", data])
 
@@ -385,6 +421,10 @@ class SizeRun:
         if shutil.which("curl"):
             curl = ["curl", "-sf", "-X", "PUT", "-H", "Content-Type: application/n-triples"]
             self.time("push", "curl", [*curl, "-T", str(self.ws.entailed_nt), f"{store}?default"])
+
+
+#: The operations of one size, in the order they run (``--only`` picks some).
+OPERATIONS = ("load", "validate", "export", "queries", "push")
 
 
 def bundled(repeat: int, cap: float) -> list[Measurement]:
@@ -473,7 +513,12 @@ def machine() -> dict[str, object]:
                 break
     with open("/proc/meminfo") as handle:
         mem_kb = int(handle.readline().split()[1])
-    versions = {p: md.version(p) for p in ("rdflib", "pyshacl", "pyoxigraph")}
+    versions = {}
+    for name in ("rdflib", "pyshacl", "pyoxigraph", "pyshifty", "pyshacl-turbo"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "absent"
     versions["python"] = platform.python_version()
     versions["jena"] = "4.5.0 (Debian libapache-jena-java)" if jena_available() else "absent"
     oxigraph = shutil.which("oxigraph")
@@ -516,28 +561,44 @@ def host_speed(when: str) -> dict[str, object]:
     return {"when": when, "at": time.strftime("%H:%M:%S"), "seconds": compute, "alloc": allocate}
 
 
-def run(
-    sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: Path, arq_max: int
-) -> dict:
+@dataclass
+class Plan:
+    """What a run measures."""
+
+    sizes: list[int]
+    repeat: int
+    cap: float
+    seed: int
+    arq_max: int
+    #: defects in each generated file, per size (the validators must find them all)
+    defects: dict[int, int]
+    #: the operations run at each size (None: all of OPERATIONS), and the bundled KB or not
+    only: set[str] | None = None
+
+
+def run(plan: Plan, work: Path, path: Path) -> dict:
     """Measure everything; save the raw results to ``path`` after each size."""
+    repeat, cap = plan.repeat, plan.cap
     results: dict = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "repeat": repeat,
         "cap": cap,
-        "seed": seed,
+        "seed": plan.seed,
         "sizes": {},
         "measurements": [],
     }
     results["host_speed"] = [host_speed("start")]
-    print("bundled knowledge base", flush=True)
-    results["measurements"] += [asdict(m) for m in bundled(repeat, cap)]
+    if plan.only is None or "bundled" in plan.only:
+        print("bundled knowledge base", flush=True)
+        results["measurements"] += [asdict(m) for m in bundled(repeat, cap)]
     with OxigraphServer() as server:
-        for size in sizes:
+        for size in plan.sizes:
             print(f"{size} triples", flush=True)
             ws = Workspace(work / str(size), size)
-            meta = ws.prepare(seed)
+            meta = ws.prepare(plan.seed, plan.defects.get(size, 0))
             results["sizes"][str(size)] = meta
-            found = SizeRun(ws, meta, repeat, cap, arq_max).all(server.url)
+            one = SizeRun(ws, meta, repeat, cap, plan.arq_max)
+            found = one.all(server.url, plan.only)
             results["measurements"] += [asdict(m) for m in found]
             results["host_speed"].append(host_speed(f"after {size:,} triples"))
             results["machine"] = machine()
@@ -554,6 +615,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--arq-max", type=int, default=100_000, help="largest size Jena arq runs each query at"
     )
+    parser.add_argument(
+        "--defects",
+        default="10000:50,100000:200,1000000:500",
+        help="defects per size, SIZE:K,... (the validators must agree on them)",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated subset of bundled,{','.join(OPERATIONS)} (default: all)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for generated files")
     parser.add_argument("--report", type=Path, default=None, help="only rewrite the docs")
     args = parser.parse_args(argv)
@@ -566,7 +637,10 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{time.strftime('%Y-%m-%dT%H%M%S')}.json"
-    results = run(sizes, args.repeat, args.cap, args.seed, work, path, args.arq_max)
+    defects = {int(k): int(v) for k, v in (kv.split(":") for kv in args.defects.split(",") if kv)}
+    only = set(args.only.split(",")) if args.only else None
+    plan = Plan(sizes, args.repeat, args.cap, args.seed, args.arq_max, defects, only)
+    results = run(plan, work, path)
     results["started"] = path.stem
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"raw results: {path}")
