@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -48,11 +48,15 @@ def run_query(data: ox.Store, query: Query) -> Iterable[Result]:
 
 def _rows(data: ox.Store, query: Query) -> Iterable[dict[str, Any]]:
     """The rows of ``query``: one evaluation, or one per focus node with ``?this`` bound."""
-    if query.per_focus is None:
+    if query.per_focus is None and query.bound is None:
         yield from _solutions(data.query(query.text))
         return
     this = ox.Variable("this")
-    for focus in [s["this"] for s in data.query(query.per_focus)]:
+    if query.bound is not None:
+        focus_nodes = query.bound
+    else:
+        focus_nodes = [s["this"] for s in data.query(query.per_focus)]
+    for focus in focus_nodes:
         for row in _solutions(data.query(query.text, substitutions={this: focus})):
             row["this"] = focus
             yield row
@@ -199,15 +203,38 @@ def _narrowed(
         timing(str(shape.node), probe, seconds, len(failing), cpu)
     if not failing:
         return []
-    if len(failing) > NARROW_LIMIT or any(isinstance(f, ox.BlankNode) for f in failing):
+    if len(failing) > NARROW_LIMIT or any(q.per_focus is not None for q in shape.queries):
         return shape.queries
+    blank = [f for f in failing if isinstance(f, ox.BlankNode)]
+    named = [f for f in failing if not isinstance(f, ox.BlankNode)]
     with lock:
-        return compiler.queries(shape.node, only=failing)
+        queries = compiler.queries(shape.node, only=named) if named else []
+        if blank:
+            per_blank = _per_focus_node(compiler, shape.node, blank)
+            if per_blank is None:
+                return shape.queries
+            queries += per_blank
+    return queries
+
+
+#: An IRI no data holds, standing for the focus node while a query is compiled.
+_STAND_IN = "<urn:kb:shacl:focus-stand-in>"
+
+
+def _per_focus_node(compiler: Compiler, node: Term, blank: list[Term]) -> list[Query] | None:
+    """The shape's queries run once per node of ``blank`` with ``?this`` bound to it (a
+    query cannot name a blank node), instead of a second pass over every focus node; None
+    when a query does not read its focus node from ``?this`` alone (nested shapes)."""
+    stand_in = f"{{ VALUES ?this {{ {_STAND_IN} }} }}"
+    queries = compiler.queries(node, only=[ox.NamedNode(_STAND_IN[1:-1])])
+    if not all(q.text.count(_STAND_IN) == 1 and stand_in in q.text for q in queries):
+        return None
+    return [replace(q, text=q.text.replace(stand_in, "{ }"), bound=blank) for q in queries]
 
 
 def _describe(query: Query) -> str:
     """What a compiled query checks, for a profile: its components and the shape's path."""
     names = dict.fromkeys("sh:" + e.component.value.rsplit("#", 1)[-1] for e in query.emits)
     where = f" on {query.shape.path}" if query.shape.path else ""
-    narrowed = " (failing nodes only)" if "VALUES ?this" in query.text else ""
+    narrowed = " (failing nodes only)" if "VALUES ?this" in query.text or query.bound else ""
     return " ".join(names) + where + narrowed
