@@ -13,15 +13,18 @@ import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
-from kb.shacl.graph import RDFS, Term, TripleIndex
+from kb.shacl.graph import RDF_TYPE, RDFS, Term, TripleIndex
 from kb.shacl.model import NotCompiled, ShapesGraph, is_true
 from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
 
 
 def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
-    """class -> the class and its subclasses in ``data`` (rdfs:subClassOf*), as SPARQL IRIs;
-    None when one of them is a blank node (the compiled query then keeps the path)."""
+    """class -> the classes whose instances in ``data`` are the class's SHACL instances
+    (rdf:type/rdfs:subClassOf*), as SPARQL IRIs: the class itself first, then each
+    subclass, or the class alone when every instance of a subclass is typed with it
+    already (a graph closed under rdfs:subClassOf, as the published graph is); None when a
+    subclass is a blank node (the compiled query then keeps the path)."""
     cache: dict[str, list[str] | None] = {}
 
     def subclasses(cls: str) -> list[str] | None:
@@ -32,9 +35,25 @@ def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
             cache[cls] = sorted({str(c) for c in found} | {cls}) if iris else None
             if cache[cls] is not None and cls in cache[cls]:  # the class itself first
                 cache[cls] = [cls] + [c for c in cache[cls] if c != cls]
+            if cache[cls] is not None and _typed_with_superclass(data, cls, cache[cls][1:]):
+                cache[cls] = [cls]
         return cache[cls]
 
     return subclasses
+
+
+def _typed_with_superclass(data: ox.Store, cls: str, subclasses: list[str]) -> bool:
+    """Whether every instance of each of ``subclasses`` is also typed ``cls`` in ``data``:
+    then ``?x rdf:type cls`` alone finds every SHACL instance of ``cls`` (one lookup per
+    node in each shape's query, instead of one per subclass)."""
+    if not subclasses:
+        return True
+    rdf_type = f"<{RDF_TYPE.value}>"
+    untyped = (
+        f"ASK {{ VALUES ?sub {{ {' '.join(subclasses)} }} ?x {rdf_type} ?sub "
+        f"FILTER NOT EXISTS {{ ?x {rdf_type} {cls} }} }}"
+    )
+    return not data.query(untyped)
 
 
 def run_query(data: ox.Store, query: Query) -> Iterable[Result]:
