@@ -7,3 +7,8 @@ __version__ = "0.1.0"
 
 #: The environment variable a server password is read from (else a netrc file).
 PASSWORD_ENV = "KB_ENDPOINT_PASSWORD"
+
+#: The largest answer read from a server, in MB, unless ``--max-response-size`` raises it:
+#: room for the N-Triples read-back of about 3 million triples (the published graph's
+#: lines average 180 bytes), while an endless answer stops long before memory runs out.
+MAX_RESPONSE_MB = 512

@@ -158,7 +158,7 @@ class CheckResult:
     diff: list[str] = field(default_factory=list)
 
 
-def check_catalogue(layout: Layout, run: Callable[[CatalogueQuery], Table]) -> list[CheckResult]:
+def check_entries(layout: Layout, run: Callable[[CatalogueQuery], Table]) -> list[CheckResult]:
     """Run every catalogue query with its default parameters (``run`` returns its answers
     as a table) and compare with its expected answers."""
     results = []

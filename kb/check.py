@@ -1,18 +1,15 @@
-"""Run the whole query catalogue, on the published graph or on a SPARQL server, and
-compare every answer with its expected answers (``kb check``)."""
+"""Run the whole query catalogue on one engine (the published graph or a SPARQL server)
+and compare every answer with its expected answers (``kb check``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kb.catalogue import CatalogueQuery, CheckResult, Table, check_catalogue, csv_table
+from kb.catalogue import CatalogueQuery, CheckResult, Table, check_entries, csv_table
 from kb.resources import Layout
 
 if TYPE_CHECKING:
-    import pyoxigraph
-
-    from kb.query import PreparedQuery, QueryResult
-    from kb.remote import Remote
+    from kb.query import Engine, PreparedQuery, QueryResult
 
 
 def prepared_entry(entry: CatalogueQuery) -> PreparedQuery:
@@ -27,19 +24,9 @@ def result_table(result: QueryResult) -> Table:
     return csv_table((result.payload or b"").decode("utf-8"))
 
 
-def check_local(layout: Layout, store: pyoxigraph.Store | None = None) -> list[CheckResult]:
-    """Every catalogue query on the published graph (or ``store``)."""
-    from kb.published import published_store
-    from kb.query import execute
-
-    store = store if store is not None else published_store(layout)
-    return check_catalogue(
-        layout, lambda entry: result_table(execute(store, prepared_entry(entry), "csv"))
-    )
-
-
-def check_remote(layout: Layout, remote: Remote) -> list[CheckResult]:
-    """Every catalogue query on a SPARQL server, the graph addressed explicitly."""
-    return check_catalogue(
-        layout, lambda entry: result_table(remote.run(prepared_entry(entry), "csv"))
+def check_catalogue(layout: Layout, engine: Engine) -> list[CheckResult]:
+    """Every catalogue query run by ``engine`` (``kb.query.Local`` on the published graph,
+    ``kb.remote.Remote`` on a server) and compared with its expected answers."""
+    return check_entries(
+        layout, lambda entry: result_table(engine.run(prepared_entry(entry), "csv"))
     )

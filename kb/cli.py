@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kb import PASSWORD_ENV, __version__
+from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
 from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
 
@@ -199,6 +199,14 @@ def cli(
     help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
     "does not support) or pyshacl (the reference engine).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Stop loading, inference and validation after SECONDS or past the memory "
+    "allowed (exit 3); 0 for no limit.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -209,6 +217,7 @@ def validate(
     strict: bool,
     profile: bool,
     engine: str,
+    timeout: float,
 ) -> None:
     """Validate the published graph (data + ontology + closure) against the shapes.
 
@@ -221,7 +230,16 @@ def validate(
 
     timed = Profile() if profile else None
     with _phases(ctx, data_files) as (loading, validating):
-        report = run(_layout(ctx), data_files or None, shapes, engine, loading, validating, timed)
+        report = run(
+            _layout(ctx),
+            data_files or None,
+            shapes,
+            engine,
+            loading,
+            validating,
+            timeout or None,
+            timed,
+        )
     if timed is not None:
         from kb.output import profile_text
 
@@ -273,9 +291,23 @@ def _auth_options(command: Any) -> Any:
     )(command)
 
 
+def _max_response_option(command: Any) -> Any:
+    """--max-response-size: the largest answer read from a server."""
+    return click.option(
+        "--max-response-size",
+        "max_response_mb",
+        type=click.IntRange(min=1),
+        default=MAX_RESPONSE_MB,
+        show_default=True,
+        metavar="MB",
+        help="Refuse a server answer larger than MB megabytes (exit 3).",
+    )(command)
+
+
 def _endpoint_options(command: Any) -> Any:
-    """--endpoint/--graph/--user/--auth: ask a SPARQL server instead of the local store."""
-    command = _auth_options(command)
+    """--endpoint/--graph/--user/--auth/--max-response-size: ask a SPARQL server instead
+    of the local store."""
+    command = _max_response_option(_auth_options(command))
     command = click.option(
         "--graph",
         metavar="IRI",
@@ -286,19 +318,18 @@ def _endpoint_options(command: Any) -> Any:
     )
 
 
-ENDPOINT_OPTIONS = _endpoint_options
-
-
 def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -> Any:
     """A kb.remote.Remote from the endpoint options (timeout: per request, default 30)."""
     from kb.namespaces import DEFAULT_GRAPH
-    from kb.remote import DEFAULT_TIMEOUT, Remote, check_url, resolve_auth
+    from kb.remote import DEFAULT_TIMEOUT, MB, Remote, check_url, resolve_auth
 
     if ctx.get_parameter_source("timeout") == click.core.ParameterSource.DEFAULT:
         timeout = DEFAULT_TIMEOUT
     url = check_url(server["endpoint"])
     auth = resolve_auth(url, server["user"], server["auth"])
-    return Remote(url, server["graph"] or DEFAULT_GRAPH, auth, timeout or DEFAULT_TIMEOUT)
+    graph = server["graph"] or DEFAULT_GRAPH
+    max_bytes = server["max_response_mb"] * MB
+    return Remote(url, graph, auth, timeout or DEFAULT_TIMEOUT, max_bytes)
 
 
 @cli.command()
@@ -326,7 +357,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
     "per request, default 30.",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -353,10 +384,11 @@ def query(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
     if server["endpoint"]:
-        from kb.remote import run_query_remote
+        from kb.query import prepare_named
 
+        # SERVICE stays refused on a server: --allow-service is for the local store.
         remote = _remote(ctx, server, timeout)
-        result = run_query_remote(layout, query, remote, bindings, fmt)
+        result = remote.run(prepare_named(layout, query, bindings), fmt)
     else:
         from kb.query import run_query
 
@@ -383,7 +415,7 @@ def query(
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
 )
-@ENDPOINT_OPTIONS
+@_endpoint_options
 @click.pass_context
 def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     """Run the whole query catalogue and compare each answer with queries/expected/.
@@ -391,14 +423,14 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     Prints a line per query (PASS/FAIL, rows, time), the differing rows of each failure
     ('-' expected only, '+' answered only) and a summary; exit 1 if any query fails.
     """
-    from kb.check import check_local, check_remote
+    from kb.check import check_catalogue
     from kb.output import check_text
+    from kb.published import published_store
+    from kb.query import Local
 
     layout = _layout(ctx)
-    if server["endpoint"]:
-        results = check_remote(layout, _remote(ctx, server, timeout))
-    else:
-        results = check_local(layout)
+    engine = _remote(ctx, server, timeout) if server["endpoint"] else None
+    results = check_catalogue(layout, engine or Local(published_store(layout)))
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)
@@ -442,6 +474,7 @@ def _catalogue_text(layout: Any) -> str:
     show_default=True,
     help="Seconds allowed for each request (exit 3 past it).",
 )
+@_max_response_option
 @click.pass_context
 def push(
     ctx: click.Context,
@@ -453,6 +486,7 @@ def push(
     user: str | None,
     auth: str,
     timeout: float,
+    max_response_mb: int,
 ) -> None:
     """Send the published graph (data + ontology + closure) to a SPARQL 1.1 server.
 
@@ -463,9 +497,12 @@ def push(
 
     from kb.namespaces import DEFAULT_GRAPH
     from kb.published import published_store
-    from kb.remote import check_url, push, resolve_auth
+    from kb.remote import MB, check_url, push, resolve_auth
     from kb.store import release
 
+    for url, what in ((update, "update endpoint"), (endpoint, "query endpoint")):
+        if url:
+            check_url(url, what)  # before the graph is built: a usage error costs nothing
     credentials = resolve_auth(check_url(store, "store"), user, auth)  # type: ignore[arg-type]
     published = published_store(_layout(ctx), data_files or None)
     # The server keeps no order: the store's own dump (not the sorted export), and its
@@ -487,6 +524,7 @@ def push(
             timeout,
             progress,
             expected_triples=triples,
+            max_bytes=max_response_mb * MB,
         )
     how = (
         "atomic: loaded into a staging graph, then MOVE"

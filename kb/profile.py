@@ -33,13 +33,17 @@ class QueryTime:
     cpu: float = 0.0
 
 
+#: Guards Profile.queries (the engine's threads record side by side); module-level, so a
+#: Profile stays picklable and can come back from a worker process.
+_LOCK = threading.Lock()
+
+
 @dataclass
 class Profile:
     """The phases in the order they ran, and every engine query (from any thread)."""
 
     phases: list[Phase] = field(default_factory=list)
     queries: list[QueryTime] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -53,7 +57,7 @@ class Profile:
 
     def query(self, shape: str, query: str, seconds: float, rows: int, cpu: float = 0.0) -> None:
         """Record one engine query (thread-safe: the engine runs shapes side by side)."""
-        with self._lock:
+        with _LOCK:
             self.queries.append(QueryTime(shape, query, seconds, rows, cpu))
 
 

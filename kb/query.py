@@ -1,18 +1,19 @@
-"""Run one SPARQL query on the published graph (pyoxigraph), with safe VALUES bindings,
-optionally in a worker process under a time limit, and serialise its results."""
+"""Prepare one SPARQL query (resolve QUERY, check it, add safe VALUES bindings) and run it
+on the published graph (pyoxigraph), optionally in a worker process under a time limit;
+results come back as one ``QueryResult`` whichever engine ran them (``Local`` here,
+``kb.remote.Remote`` on a server)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import sparql_text
 from kb.catalogue import CatalogueQuery, find, parse_query_file
-from kb.errors import InputError, TimeLimitError
+from kb.errors import InputError
 from kb.formats import CONSTRUCT_FORMATS, SELECT_FORMATS, results_format
 from kb.resources import Layout
 
@@ -49,7 +50,8 @@ class QueryResult:
 
 
 def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
-    """QUERY as given: a catalogue name, a ``.rq`` file, or inline SPARQL."""
+    """QUERY as given: a catalogue name or a ``.rq`` file (its text and entry), or inline
+    SPARQL (the text itself and None)."""
     from kb.store import refuse_url
 
     refuse_url(query)
@@ -81,6 +83,40 @@ def prepare(
     return PreparedQuery(sparql_text.add_values(text, terms), form, source)
 
 
+def prepare_named(
+    layout: Layout, query: str, bindings: Sequence[str] = (), allow_service: bool = False
+) -> PreparedQuery:
+    """QUERY as the user names it (catalogue name, ``.rq`` file or inline SPARQL),
+    resolved, checked and bound once, for any engine; its defaults and name come from
+    its catalogue entry, an inline query is called ``query`` in messages."""
+    text, entry = resolve(layout, query)
+    if entry is None:
+        return prepare(text, bindings, None, allow_service, "query")
+    return prepare(text, bindings, entry.params, allow_service, entry.name)
+
+
+class Engine(Protocol):
+    """Where a prepared query runs: ``Local`` (the published graph) or
+    ``kb.remote.Remote`` (a SPARQL endpoint); both give the same ``QueryResult``."""
+
+    def run(self, prepared: PreparedQuery, fmt: str | None = None) -> QueryResult:
+        """Run ``prepared``; rows for ``table``, else serialised bytes in ``fmt``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Local:
+    """The published graph (or any store) as a query engine, with an optional time limit
+    (a worker process ended when the time is up)."""
+
+    store: pyoxigraph.Store
+    timeout: float | None = None
+
+    def run(self, prepared: PreparedQuery, fmt: str | None = None) -> QueryResult:
+        """Run ``prepared`` on the store, within the time limit if there is one."""
+        return run_with_time_limit(self.store, prepared, fmt, self.timeout)
+
+
 def default_format(form: str) -> str:
     """``table`` for SELECT/ASK, ``turtle`` for CONSTRUCT/DESCRIBE."""
     return "table" if form in ("SELECT", "ASK") else "turtle"
@@ -106,7 +142,7 @@ def execute(
         raise _syntax_error(prepared, str(exc.msg or exc)) from None
     except OSError as exc:
         raise InputError(f"{prepared.source}: {exc}") from None
-    return _collect(answer, prepared.form, fmt)
+    return collect(answer, prepared.form, fmt)
 
 
 def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:
@@ -120,7 +156,9 @@ def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:
     return InputError(f"{prepared.source}: SPARQL syntax error: {message}")
 
 
-def _collect(answer: Any, form: str, fmt: str) -> QueryResult:
+def collect(answer: Any, form: str, fmt: str) -> QueryResult:
+    """A pyoxigraph answer (solutions, boolean or triples, from a store or parsed from a
+    server) as a ``QueryResult`` in ``fmt``."""
     import pyoxigraph
 
     if form in ("CONSTRUCT", "DESCRIBE"):
@@ -156,38 +194,11 @@ def run_with_time_limit(
     fmt: str | None = None,
     timeout: float | None = 60.0,
 ) -> QueryResult:
-    """``execute`` in a forked worker process, ended after ``timeout`` seconds (exit 3).
-    Without a timeout (or where fork is unavailable) it runs in this process."""
-    if not timeout or "fork" not in multiprocessing.get_all_start_methods():
-        return execute(store, prepared, fmt)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(store, prepared, fmt, sender))
-    worker.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
-        ok, value = receiver.recv()
-    except EOFError:
-        raise InputError(f"{prepared.source}: the query worker died") from None
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        receiver.close()
-    if not ok:
-        raise value
-    return value
+    """``execute`` in a bounded worker process (``kb.worker``), ended after ``timeout``
+    seconds (exit 3). Without a timeout (or where fork is unavailable) it runs here."""
+    from kb.worker import run_bounded
 
-
-def _worker(store: Any, prepared: PreparedQuery, fmt: str | None, sender: Any) -> None:
-    try:
-        sender.send((True, execute(store, prepared, fmt)))
-    except Exception as exc:  # sent back and re-raised in the parent
-        sender.send((False, exc if isinstance(exc, InputError) else InputError(str(exc))))
-    finally:
-        sender.close()
+    return run_bounded(execute, (store, prepared, fmt), timeout, f"{prepared.source}: query")
 
 
 def run_query(
@@ -203,10 +214,7 @@ def run_query(
     """Resolve QUERY, bind values, run it on the published graph (or ``store``)."""
     from kb.published import published_store
 
-    text, entry = resolve(layout, query)
-    source = entry.name if entry else ("query" if text is query else query)
-    defaults = entry.params if entry else None
-    prepared = prepare(text, bindings, defaults, allow_service, source)
+    prepared = prepare_named(layout, query, bindings, allow_service)
     if store is None:
         store = published_store(layout, data_files)
-    return run_with_time_limit(store, prepared, fmt, timeout)
+    return Local(store, timeout).run(prepared, fmt)

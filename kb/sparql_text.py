@@ -1,6 +1,20 @@
-"""Just enough of SPARQL's lexical structure to bind values safely: find the query form,
-the outermost WHERE group and any SERVICE keyword, skipping strings, IRIs and comments.
-User text is never spliced into a query; values become escaped N-Triples terms.
+"""SPARQL's lexical structure as pyoxigraph reads it, for every check of SPARQL text (query
+form, SERVICE / MINUS / VALUES, undeclared prefixes) and for binding values safely: user
+text is never spliced into a query; values become escaped N-Triples terms.
+
+What pyoxigraph 0.5 does, found by experiment (tests/test_properties.py and
+tests/test_no_network.py hold the cases):
+a comment runs from ``#`` to the next ``\\n`` or ``\\r`` (no other line terminator);
+``\\uXXXX`` escapes count inside strings and IRIs only (never in keywords, names or to end
+a string); a backslash elsewhere escapes one character of a local name (``ex:a\\#``);
+keywords glue to what precedes them (``trueSERVICE``, ``1e5SERVICE``, ``SERVICESILENT``);
+and inside an expression ``<`` after an operand is less-than, so ``FILTER(?x<2)SERVICE``
+is no IRI: ``uses_keyword`` tries both readings of every such ``<``.
+
+>>> [t.text for t in tokens("SELECT * WHERE { ?s ?p <http://x/a#b> } # SERVICE")]
+['SELECT', '*', 'WHERE', '{', '?s', '?p', '<http://x/a#b>', '}']
+>>> uses_service("SELECT * WHERE { # x\\rSERVICE <http://127.0.0.1/> { ?a ?b ?c } }")
+True
 """
 
 from __future__ import annotations
@@ -19,47 +33,119 @@ UPDATE_FORMS = (
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IRI_BODY = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: SPARQL's PN_CHARS_U: the letters a name may start with.
+_LETTER = (
+    "A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_MORE = "0-9\u00b7\u0300-\u036f\u203f\u2040"
 _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                      r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.S)  # fmt: skip
-_IRIREF = re.compile(r'<[^\x00-\x20<>"{}|^`\\]*>')
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_VAR = re.compile(r"[?$][A-Za-z0-9_]+")
-_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*:", re.I)
+#: An IRI as pyoxigraph reads one: \u and \U escapes allowed (``<http://x/\u0061#b>``).
+_IRIREF = re.compile(r'<(?:[^\x00-\x20<>"{}|^`\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
+#: Keywords, prefixes and local names: '.' inside, never last (``ex.a:b.c``).
+_WORD = re.compile(f"[{_LETTER}](?:[{_LETTER}{_MORE}.-]*[{_LETTER}{_MORE}-])?")
+_VAR = re.compile(f"[?$][{_LETTER}0-9][{_LETTER}{_MORE}]*")
+_NUMBER = re.compile(r"\d+\.\d*[eE][+-]?\d+|\.?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+#: Kinds of token after which ``<`` inside an expression is the less-than operator.
+_OPERANDS = frozenset({"word", "var", "iri", "string", "number", ")"})
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "word", "{", "}", "other"
+    """One token outside comments: ``kind`` is word, var, iri, string, number, or the
+    punctuation character itself (``{``, ``}``, ``(``, ``)``, ``<``, ``.``, ...)."""
+
+    kind: str
     text: str
     start: int
 
 
+def _next(query: str, i: int) -> tuple[Token | None, int]:
+    """The token at offset ``i`` (None for white space or a comment) and the offset after
+    it; a ``<`` that can open an IRI does."""
+    ch = query[i]
+    if ch == "#":  # pyoxigraph ends a comment at \r as well as \n, at nothing else
+        ends = [e for e in (query.find("\n", i), query.find("\r", i)) if e >= 0]
+        return None, min(ends) + 1 if ends else len(query)
+    if ch in " \t\r\n":
+        return None, i + 1
+    if ch == "\\":  # a local-name escape such as ex:a\# (never a comment)
+        return None, i + 2
+    for kind, pattern, first in (
+        ("string", _STRING, "\"'"),
+        ("iri", _IRIREF, "<"),
+        ("var", _VAR, "?$"),
+        ("number", _NUMBER, "0123456789."),
+    ):
+        if ch in first:
+            match = pattern.match(query, i)
+            if match:
+                return Token(kind, match.group(), i), match.end()
+    match = _WORD.match(query, i)
+    if match:
+        return Token("word", match.group(), i), match.end()
+    return Token(ch, ch, i), i + 1
+
+
 def tokens(query: str) -> Iterator[Token]:
-    """Words and braces of ``query`` outside strings, IRIs, variables and comments."""
+    """The tokens of ``query`` outside comments, reading every ``<`` that can open an IRI
+    as an IRI (as the SPARQL grammar's longest-match rule does)."""
     i, n = 0, len(query)
     while i < n:
-        ch = query[i]
-        if ch == "#":
-            end = query.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if ch == "\\":  # a local-name escape such as ex:a\# (never a comment)
-            i += 2
-            continue
-        for pattern in (_STRING, _IRIREF, _VAR):
-            match = pattern.match(query, i)
-            if match and ch in "\"'<?$":
-                i = match.end()
-                break
-        else:
-            match = _WORD.match(query, i)
-            if match:
-                yield Token("word", match.group(), i)
-                i = match.end()
-                continue
-            if ch in "{}":
-                yield Token(ch, ch, i)
-            i += 1
+        token, i = _next(query, i)
+        if token is not None:
+            yield token
+
+
+def uses_keyword(query: str, name: str) -> bool:
+    """Whether pyoxigraph may read the keyword ``name`` in ``query``: a word holding it in
+    any case, not the local part of a prefixed name, in any reading of ``query``.
+
+    Holding, not equal to: pyoxigraph reads ``trueSERVICE``, ``SERVICESILENT`` or
+    ``1e5SERVICE`` as two tokens, the second a keyword. Readings differ only where
+    pyoxigraph could take a ``<`` for less-than: inside parentheses, after an operand
+    (``FILTER(?x<2)SERVICE:s#>`` holds no IRI, and what the IRI reading calls a fragment
+    is a comment hiding the ``>``). Both readings of each such ``<`` are followed; each
+    (offset, open brackets, after an operand) state is visited once."""
+    upper, n = name.upper(), len(query)
+    todo: list[tuple[int, str, bool]] = [(0, "", False)]
+    seen: set[tuple[int, str, bool]] = set()
+    while todo:
+        state = todo.pop()
+        i, brackets, operand = state
+        while i < n and state not in seen:
+            seen.add(state)
+            if operand and query[i] == "<" and brackets[-1:] in ("(", "*"):
+                todo.append((i + 1, brackets, False))  # the less-than reading
+            token, i = _next(query, i)
+            if token is not None:
+                if _holds(token, query, upper):
+                    return True
+                brackets = _brackets(brackets, token.kind)
+                operand = token.kind in _OPERANDS
+            state = (i, brackets, operand)
+    return False
+
+
+def _holds(token: Token, query: str, upper: str) -> bool:
+    """Whether ``token`` is a word holding the keyword ``upper``, outside a local name."""
+    return (
+        token.kind == "word"
+        and upper in token.text.upper()
+        and not (token.start > 0 and query[token.start - 1] == ":")
+    )
+
+
+def _brackets(open_: str, kind: str) -> str:
+    """The open brackets after a token of ``kind``. Past 64, the oldest become one ``*``,
+    taken for a parenthesis (where both readings are tried: never fewer than pyoxigraph's)."""
+    if kind in ("(", "{"):
+        opened = open_ + kind
+        return "*" + opened[-64:] if len(opened) > 65 else opened
+    if kind in (")", "}") and open_ not in ("", "*"):
+        return open_[:-1]
+    return open_
 
 
 def query_form(query: str) -> str:
@@ -76,23 +162,26 @@ def query_form(query: str) -> str:
 
 
 def uses_service(query: str) -> bool:
-    """True when the query may hold a SERVICE clause: a word outside strings, IRIs,
-    comments and the local part of prefixed names that contains SERVICE in any case.
-    A containing word, not an equal one: pyoxigraph reads ``trueSERVICE``,
-    ``SERVICESILENT`` or ``1e5SERVICE`` as two tokens, the second a SERVICE keyword."""
-    return any(
-        t.kind == "word"
-        and "SERVICE" in t.text.upper()
-        and not (t.start > 0 and query[t.start - 1] == ":")
-        for t in tokens(query)
-    )
+    """True when pyoxigraph may read a SERVICE clause in ``query``, however disguised.
+
+    >>> uses_service("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
+    True
+    >>> uses_service('SELECT * { ?s ?p "SERVICE" } # SERVICE in a comment')
+    False
+    """
+    return uses_keyword(query, "SERVICE")
 
 
 def undeclared_prefixes(query: str) -> list[str]:
     """The prefixes ``query`` uses in prefixed names without a PREFIX declaration."""
-    declared = {m.group(1) for m in _PREFIX_DECL.finditer(query)}
+    words = list(tokens(query))
+    declared = {
+        name.text
+        for keyword, name, colon in zip(words, words[1:], words[2:], strict=False)
+        if keyword.kind == "word" and keyword.text.upper() == "PREFIX" and colon.kind == ":"
+    }
     found: list[str] = []
-    for token in tokens(query):
+    for token in words:
         end = token.start + len(token.text)
         if token.kind != "word" or query[end : end + 1] != ":":
             continue
@@ -137,7 +226,13 @@ def bind_term(value: str) -> str:
 
 
 def parse_binding(text: str) -> tuple[str, str]:
-    """``NAME=VALUE`` -> (NAME, SPARQL term)."""
+    """``NAME=VALUE`` -> (NAME, SPARQL term).
+
+    >>> parse_binding("role=role:minister")
+    ('role', '<https://w3id.org/lifesci-news-kb/id/role/minister>')
+    >>> parse_binding("name=Rome")
+    ('name', '"Rome"')
+    """
     name, sep, value = text.partition("=")
     name = name.strip().lstrip("?$")
     if not sep or not _VARNAME.match(name):

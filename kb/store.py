@@ -80,8 +80,18 @@ def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> N
         raise InputError.at(path, line, "binary content (NUL byte), not an RDF text file")
     if check_utf8:
         _check_utf8(path, data)
-    if fmt == "RDF_XML" and _DOCTYPE.search(data):
-        raise InputError.at(path, None, "RDF/XML with a DOCTYPE or entities is refused")
+    if fmt == "RDF_XML" and declares_entities(data):
+        raise InputError.at(path, None, DOCTYPE_REFUSED)
+
+
+#: Why an XML document with a DOCTYPE is refused, wherever it comes from.
+DOCTYPE_REFUSED = "RDF/XML with a DOCTYPE or entities is refused"
+
+
+def declares_entities(xml: bytes) -> bool:
+    """Whether XML text holds a DOCTYPE or an entity declaration (refused before parsing:
+    no external entities, no entity expansion), in a file or in a server's answer."""
+    return _DOCTYPE.search(xml) is not None
 
 
 def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:

@@ -30,7 +30,13 @@ def nt_iri(iri: str) -> str:
 
 
 def nt_literal(value: str, language: str | None = None, datatype: str | None = None) -> str:
-    """A literal in N-Triples form; plain strings carry no datatype."""
+    """A literal in N-Triples form; plain strings carry no datatype.
+
+    >>> nt_literal("Roma", language="it")
+    '"Roma"@it'
+    >>> nt_literal("2", datatype="http://www.w3.org/2001/XMLSchema#integer")
+    '"2"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
     text = f'"{escape_string(value)}"'
     if language:
         return f"{text}@{language}"
@@ -40,7 +46,11 @@ def nt_literal(value: str, language: str | None = None, datatype: str | None = N
 
 
 def prefixed(iri: str) -> str | None:
-    """``iri`` as a prefixed name with a known prefix, or None."""
+    """``iri`` as a prefixed name with a known prefix, or None.
+
+    >>> prefixed("https://schema.org/name"), prefixed("http://example.org/x")
+    ('schema:name', None)
+    """
     for prefix, namespace in _BY_LENGTH:
         if iri.startswith(namespace):
             local = iri[len(namespace) :]
@@ -50,7 +60,11 @@ def prefixed(iri: str) -> str | None:
 
 
 def expand(name: str) -> str | None:
-    """A prefixed name with a known prefix as its IRI, or None."""
+    """A prefixed name with a known prefix as its IRI, or None.
+
+    >>> expand("schema:name"), expand("nope:name")
+    ('https://schema.org/name', None)
+    """
     prefix, sep, local = name.partition(":")
     if not sep or prefix not in PREFIXES or not (local == "" or _LOCAL.match(local)):
         return None

@@ -9,7 +9,9 @@ and puts the results in the order every output format shows them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +42,12 @@ DEFAULT_ENGINE = "fast"
 
 
 class ShapesRefused(InputError):
-    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL)."""
+    """The engine cannot use the shapes (malformed constraint, SERVICE in SHACL-SPARQL);
+    ``near`` is text of the shapes file to find the line of the fault by."""
+
+    def __init__(self, message: str, near: str | None = None) -> None:
+        super().__init__(message)
+        self.near = near
 
 
 Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None, Profile | None], Report]
@@ -53,30 +60,103 @@ def validate(
     engine: str = DEFAULT_ENGINE,
     loading: Progress | None = None,
     validating: Progress | None = None,
+    timeout: float | None = None,
     profile: Profile | None = None,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``).
 
     ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
-    ``validating(shapes_done, shapes_total)`` how far the fast engine has got; ``profile``
-    records the time of each step and of each compiled query."""
+    ``validating(shapes_done, shapes_total)`` how far the fast engine has got. With a
+    ``timeout``, loading, inference and validation run in a worker process bounded as
+    ``kb query``'s (``kb.worker``: TimeLimitError past the time or the memory allowed).
+    ``profile`` records the time of each step and of each compiled query."""
+    from kb.worker import run_bounded
+
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
+    job = (layout, data_files, shapes_path, engine, loading, validating, profile is not None)
+    report, timed = run_bounded(_validate, job, timeout, "validation")
+    if profile is not None and timed is not None:  # filled in the worker: copied back
+        profile.phases += timed.phases
+        profile.queries += timed.queries
+    return report
+
+
+def _validate(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None,
+    shapes_path: Path,
+    engine: str,
+    loading: Progress | None,
+    validating: Progress | None,
+    profiling: bool = False,
+) -> tuple[Report, Profile | None]:
+    """The report, and the profile of the run when ``profiling`` (it may run in a worker
+    process, so the profile travels back with the report)."""
+    profile = Profile() if profiling else None
     with maybe_phase(profile, "parse the shapes"):
         shapes_store = load_files([shapes_path])
-    data = published_store(layout, data_files, loading, profile)
     try:
-        return ENGINES[engine](data, shapes_store, validating, profile)
+        _refuse_service(shapes_store)
+        data = published_store(layout, data_files, loading, profile)
+        with _engine_refusals():
+            return ENGINES[engine](data, shapes_store, validating, profile), profile
     except ShapesRefused as exc:
-        raise InputError.at(shapes_path, None, str(exc)) from None
+        raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
+
+
+def _line_of(path: Path, near: str | None) -> int | None:
+    """The number of the first line of ``path`` holding ``near`` (None if none does)."""
+    if not near:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    # the literal's text as written may hold escapes: else its longest unescaped piece
+    pieces = sorted(re.split(r'["\\\n\r]', near), key=len, reverse=True)
+    for needle in (near, pieces[0]):
+        at = text.find(needle) if len(needle) >= 4 else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
+
+
+@contextlib.contextmanager
+def _engine_refusals() -> Iterator[None]:
+    """What pySHACL raises on shapes it cannot use, as ShapesRefused (one line, exit 2):
+    a SHACL-SPARQL syntax error (pyparsing), $shapesGraph (NotImplementedError)."""
+    from pyparsing.exceptions import ParseBaseException
+
+    try:
+        yield
+    except NotImplementedError as exc:
+        near = "shapesGraph" if "shapesGraph" in str(exc) else None
+        raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}", near) from None
+    except ParseBaseException as exc:
+        message = f"SPARQL syntax error in a SHACL-SPARQL constraint: {exc}"
+        raise ShapesRefused(message, exc.line.strip()) from None
 
 
 def validate_store(
     data: pyoxigraph.Store, shapes: pyoxigraph.Store, engine: str = DEFAULT_ENGINE
 ) -> Report:
     """Validate an already built data store against a shapes store."""
+    _refuse_service(shapes)
     return ENGINES[engine](data, shapes, None, None)
+
+
+def _refuse_service(shapes: pyoxigraph.Store) -> None:
+    """ShapesRefused when SPARQL in the shapes may hold SERVICE (whichever engine runs)."""
+    from kb.shacl import ShapesFailure
+    from kb.shacl.sparql import refuse_service
+
+    try:
+        refuse_service(shapes)
+    except ShapesFailure as exc:
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
 
 
 def _fast(
@@ -94,7 +174,8 @@ def _fast(
         with maybe_phase(profile, "engine: compile and run every shape"):
             report = fast_validate(data, shapes, fallback=True, progress=progress, timing=timing)
     except ShapesFailure as exc:
-        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}") from None
+        near = getattr(exc, "near", None)
+        raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
     with maybe_phase(profile, "report graph and display order"):
         graph = report_ntriples(report, shapes)
         return replace(report, report_ntriples=graph).in_display_order()

@@ -1,28 +1,16 @@
-"""Shared test helpers: the repository root, the mini fixture KB, external tools."""
+"""Session fixtures: real SPARQL servers, the published graph, the entailed export.
+
+Helpers shared by test modules (paths, the ``kb`` runner, tool checks) live in
+tests/helpers.py; test modules import them from there, never from here.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+import functools
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-MINI = REPO / "tests" / "fixtures" / "mini"
-JENA = REPO.parent / "shared" / "tools" / "jena"
-
-
-def require_tool(name: str) -> str:
-    """The path of an external tool; missing: skip, or fail when CI=true."""
-    path = str(JENA) if name == "jena" and JENA.exists() else shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
+from tests.helpers import REPO
 
 # --- Real SPARQL servers (helpers in tests/servers.py; owned by the remote-store work) ---
 # Please keep this block when editing the file: tests/test_remote*.py depend on it.
@@ -31,18 +19,20 @@ def require_tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A running ``oxigraph serve`` on a free loopback port and a persistent location."""
-    from servers import oxigraph_server
+    from tests.servers import running, start_oxigraph
 
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "store") as server:
+    location = tmp_path_factory.mktemp("oxigraph") / "store"
+    with running(functools.partial(start_oxigraph, location)) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A private Virtuoso instance (generated virtuoso.ini, free loopback ports)."""
-    from servers import virtuoso_server
+    from tests.servers import running, start_virtuoso
 
-    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+    directory = tmp_path_factory.mktemp("virtuoso")
+    with running(functools.partial(start_virtuoso, directory)) as server:
         yield server
 
 

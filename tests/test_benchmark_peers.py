@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from tests.helpers import benchmark_module
 
-import peers  # noqa: E402
+peers = benchmark_module("peers")
 
 
 def _spins() -> int:

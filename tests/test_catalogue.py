@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from kb.catalogue import catalogue, expected_path
 from kb.cli import cli
 from kb.resources import Layout
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LAYOUT = Layout(REPO)
 B = "https://w3id.org/lifesci-news-kb/id/"
 

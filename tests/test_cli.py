@@ -8,16 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from kb.cli import cli
-from tests.conftest import MINI, REPO
+from tests.helpers import MINI, REPO, kb
 
 BAD = REPO / "tests" / "fixtures" / "bad-person.ttl"
-
-
-def kb(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(MINI), *args])
 
 
 def test_validate_text() -> None:

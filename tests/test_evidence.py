@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, Namespace, URIRef
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "data" / "source" / "000_86b06078204c6c08.txt"
+from tests.helpers import REPO
+
+SOURCE = REPO / "data" / "source" / "000_86b06078204c6c08.txt"
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -21,7 +21,7 @@ KB = Namespace("https://w3id.org/lifesci-news-kb/ontology#")
 @pytest.fixture(scope="module")
 def data() -> Graph:
     graph = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
+    for path in sorted((REPO / "data").glob("*.ttl")):
         graph.parse(path)
     return graph
 
@@ -59,16 +59,16 @@ def test_the_article_text_is_the_source_file(article_text: str) -> None:
 
 def test_the_generated_files_are_up_to_date() -> None:
     spec = importlib.util.spec_from_file_location(
-        "build_evidence", ROOT / "scripts" / "build_evidence.py"
+        "build_evidence", REPO / "scripts" / "build_evidence.py"
     )
     builder = importlib.util.module_from_spec(spec)
     sys.modules["build_evidence"] = builder  # dataclasses look their module up there
     spec.loader.exec_module(builder)
     text = SOURCE.read_text(encoding="utf-8")
-    assert (ROOT / "data" / "evidence.ttl").read_text(encoding="utf-8") == builder.evidence_ttl(
+    assert (REPO / "data" / "evidence.ttl").read_text(encoding="utf-8") == builder.evidence_ttl(
         text
     )
-    assert (ROOT / "data" / "article.ttl").read_text(encoding="utf-8") == builder.article_ttl(text)
+    assert (REPO / "data" / "article.ttl").read_text(encoding="utf-8") == builder.article_ttl(text)
 
 
 def test_every_position_selector_slices_its_exact_words(data: Graph, article_text: str) -> None:

@@ -14,7 +14,7 @@ from kb.errors import InputError
 from kb.export import FORMATS, graph_ntriples, serialize, sorted_ntriples, write_atomic
 from kb.published import build_store
 from kb.resources import Layout, default_layout
-from tests.conftest import MINI, require_tool
+from tests.helpers import MINI, require_tool
 
 RDFLIB_FORMATS = {
     "turtle": "turtle",

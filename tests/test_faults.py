@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -27,9 +25,8 @@ from click.testing import CliRunner
 
 import kb.export
 from kb.cli import cli
-from tests.conftest import MINI
+from tests.helpers import KB_SCRIPT, MINI
 
-KB_SCRIPT = shutil.which("kb") or str(Path(sys.executable).parent / "kb")
 TRIPLES = 200_000
 OLD = b"# the previous export: it must survive every failure below\n"
 

@@ -4,7 +4,6 @@ are each found exactly as listed (one recipe per constraint of ontology/shapes.t
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,12 +14,10 @@ from kb.namespaces import ID
 from kb.published import published_store, to_rdflib
 from kb.resources import Layout
 from kb.store import load_files
+from tests.helpers import REPO, benchmark_module
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import defects  # noqa: E402
-import generate  # noqa: E402
+defects = benchmark_module("defects")
+generate = benchmark_module("generate")
 
 OA = "http://www.w3.org/ns/oa#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -52,7 +49,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def with_defects(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One defect per constraint of ontology/shapes.ttl, in as few articles as fit."""
-    count = len(defects.shape_constraints(ROOT / "ontology" / "shapes.ttl"))
+    count = len(defects.shape_constraints(REPO / "ontology" / "shapes.ttl"))
     return make(tmp_path_factory.mktemp("defects"), DEFECT_TRIPLES, count)
 
 
@@ -74,7 +71,7 @@ def test_turtle_and_ntriples_hold_the_same_triples_every_time(tmp_path: Path) ->
 
 
 def test_iris_are_synthetic_and_under_the_project_base(small: Path) -> None:
-    bundled = {q.subject for f in Layout(ROOT).data_files for q in ox.parse(path=str(f))}
+    bundled = {q.subject for f in Layout(REPO).data_files for q in ox.parse(path=str(f))}
     subjects = {t.subject for t in triples_of(small)}
     assert not subjects & bundled
     for subject in subjects:
@@ -102,7 +99,7 @@ def test_every_position_slices_the_quoted_words_of_the_text(small: Path) -> None
 
 
 def test_every_constraint_of_the_shapes_has_a_defect_recipe() -> None:
-    constraints = defects.shape_constraints(ROOT / "ontology" / "shapes.ttl")
+    constraints = defects.shape_constraints(REPO / "ontology" / "shapes.ttl")
     keys = {(c.shape, c.component) for c in constraints}
     assert len(constraints) > 50
     assert sorted(keys - set(defects.RECIPES)) == [], "constraints without a defect recipe"
@@ -116,7 +113,7 @@ def test_with_no_defects_the_data_conforms_under_pyshacl(small: Path) -> None:
 def test_each_defect_is_found_exactly_fast_engine(with_defects: Path) -> None:
     from kb.shacl import validate_store
 
-    layout = Layout(ROOT)
+    layout = Layout(REPO)
     report = validate_store(published_store(layout, [with_defects]), load_files([layout.shapes]))
     assert not report.unsupported
     found = Counter(
@@ -142,7 +139,7 @@ def test_each_defect_is_found_exactly_pyshacl(with_defects: Path) -> None:
 
 
 def test_defects_cover_every_constraint_and_are_spread(tmp_path: Path) -> None:
-    constraints = defects.shape_constraints(ROOT / "ontology" / "shapes.ttl")
+    constraints = defects.shape_constraints(REPO / "ontology" / "shapes.ttl")
     path = make(tmp_path, 60_000, 2 * len(constraints), suffix=".nt")
     listing = json.loads(Path(f"{path}.defects.json").read_text())
     per_constraint = Counter((d["shape"], d["component"]) for d in listing)
@@ -174,7 +171,7 @@ def pyshacl_results(path: Path) -> Counter[Key]:
 
     from tests.shacl_helpers import nt_term, sparql_path
 
-    layout = Layout(ROOT)
+    layout = Layout(REPO)
     data = to_rdflib(published_store(layout, [path]))
     shapes = to_rdflib(load_files([layout.shapes]))
     _, graph, _ = pyshacl.validate(

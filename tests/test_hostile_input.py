@@ -14,23 +14,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from kb.cli import cli
-from tests.conftest import MINI
+from tests.helpers import KB_SCRIPT, MINI, kb
 
-KB_SCRIPT = shutil.which("kb") or str(Path(sys.executable).parent / "kb")
 PREFIX = b"@prefix ex: <http://example.org/> .\n"
-
-
-def kb(*args: str, root: Path = MINI) -> Result:
-    """Run ``kb --root ROOT ARGS`` in-process."""
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
 def assert_one_line_error(result: Result, code: int, pattern: str) -> str:

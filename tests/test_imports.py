@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kb.cli import cli
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 EXT = "https://w3id.org/lifesci-news-kb/test-extension#"
 PERSON_TYPE = (
     "<https://w3id.org/lifesci-news-kb/id/person/x> "

@@ -9,19 +9,18 @@ does see a request when one is made, so these tests can fail.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socketserver
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.cli import cli
-from kb.sparql_text import uses_service
-from tests.conftest import MINI
+from tests.helpers import MINI, kb
 
 RESULTS = (
     b'{"head":{"vars":["a"]},"results":{"bindings":'
@@ -78,11 +77,6 @@ def quiet(listener: Listener) -> Iterator[Listener]:
     assert listener.requests == [], listener.requests
 
 
-def kb(*args: str) -> Result:
-    """``kb --root MINI ARGS`` in-process."""
-    return CliRunner().invoke(cli, ["--root", str(MINI), *args])
-
-
 def one_line(result: Result) -> str:
     """The only stderr line of a failed command (never a traceback)."""
     lines = result.stderr.splitlines()
@@ -94,7 +88,8 @@ def one_line(result: Result) -> str:
 
 
 def service_queries(url: str) -> dict[str, str]:
-    """SERVICE clauses, plain and disguised as pyoxigraph still reads them."""
+    """SERVICE clauses, plain and disguised as pyoxigraph still reads them (each reaches
+    the listener with --allow-service: see the positive control)."""
     clause = f"<{url}/sparql> {{ ?a ?b ?c }}"
     pre = "PREFIX ex: <http://example.org/> SELECT * WHERE { BIND(1 AS ?one) "
     return {
@@ -110,7 +105,31 @@ def service_queries(url: str) -> dict[str, str]:
         "in-exists": f"SELECT * WHERE {{ BIND(1 AS ?x) FILTER EXISTS {{ SERVICE {clause} }} }}",
         "construct": f"CONSTRUCT {{ ?a ?b ?c }} WHERE {{ SERVICE {clause} }}",
         "ask": f"ASK {{ SERVICE {clause} }}",
+        # a '#' inside an IRI or a string starts no comment
+        "after-hash-iri": f"{pre}FILTER(?one != <http://example.org/a#b>) SERVICE {clause} }}",
+        "after-escaped-hash-iri": (
+            f"{pre}FILTER(?one != <http://example.org/\\u0061#b>) SERVICE {clause} }}"
+        ),
+        "after-hash-string": f"{pre}FILTER(?one != 'a#b') SERVICE {clause} }}",
+        "after-long-string": f'{pre}FILTER(?one != """a\n#b""") SERVICE {clause} }}',
+        # pyoxigraph ends a comment at \r as well as \n
+        "after-cr-comment": f"SELECT * WHERE {{ # x\rSERVICE {clause} }}",
+        # after an operand, '<' is less-than: no IRI hides what follows
+        "behind-less-than": (
+            f"PREFIX : <{url}/> SELECT * WHERE {{ BIND(1 AS ?one) "
+            "FILTER(?one<2)SERVICE:sparql#>\n{ ?a ?b ?c } }"
+        ),
+        "behind-less-than-string": (
+            "SELECT * WHERE { BIND('=' AS ?one) "
+            f"FILTER(?one<'>')SERVICE <{url}/sparql> {{ ?a ?b ?c FILTER(?c != 'x') }} }}"
+        ),
     }
+
+
+def turtle_string(text: str) -> str:
+    """``text`` as a Turtle string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
 @pytest.mark.parametrize("name", sorted(service_queries("http://x")))
@@ -121,21 +140,73 @@ def test_service_refused(quiet: Listener, name: str) -> None:
     assert "--allow-service" in one_line(result)
 
 
-def test_service_refused_in_query_file(quiet: Listener, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(service_queries("http://x")))
+def test_service_refused_in_query_file(quiet: Listener, tmp_path: Path, name: str) -> None:
     """A .rq file with SERVICE is refused the same way."""
     path = tmp_path / "remote.rq"
-    path.write_text(service_queries(quiet.url)["plain"])
+    path.write_bytes(service_queries(quiet.url)[name].encode())
     result = kb("query", str(path))
     assert result.exit_code == 2 and "--allow-service" in one_line(result)
 
 
-@pytest.mark.parametrize("name", ["plain", "lower-case", "silent", "glued-silent"])
+@pytest.mark.parametrize("name", sorted(service_queries("http://x")))
+def test_service_refused_with_bind(quiet: Listener, name: str) -> None:
+    """Binding a value first changes nothing: the query is refused before any binding."""
+    result = kb("query", "--bind", "one=1", service_queries(quiet.url)[name])
+    assert result.exit_code == 2 and "--allow-service" in one_line(result)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<{url}/sparql> }} SERVICE <{url}/sparql> {{ ?a ?b ?c }} {{",
+        '" }} SERVICE <{url}/sparql> {{ ?a ?b ?c }} #',
+        "x\r}} SERVICE <{url}/sparql> {{ ?a ?b ?c }} #",
+        "ex:a }} SERVICE <{url}/sparql> {{ ?a ?b ?c }} #",
+        "<{url}/sparql#> }} SERVICE <{url}/sparql> {{ ?a ?b ?c }}",
+    ],
+    ids=["iri", "string", "cr", "prefixed", "hash-iri"],
+)
+def test_bind_value_never_becomes_service(quiet: Listener, value: str) -> None:
+    """A --bind value that tries to close the VALUES block and open a SERVICE is one term
+    or refused: nothing is sent."""
+    query = "SELECT ?x WHERE { BIND(1 AS ?one) }"
+    result = kb("query", "--bind", "x=" + value.format(url=quiet.url), query)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        one_line(result)
+
+
+def _catalogue_root(tmp_path: Path, text: str) -> Path:
+    """A copy of the mini KB whose catalogue is one query, ``remote``, with its answers."""
+    root = tmp_path / "kb"
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("*.rq"))
+    (root / "queries" / "remote.rq").write_bytes(f"# title: Remote\n{text}\n".encode())
+    (root / "queries" / "expected").mkdir(exist_ok=True)
+    (root / "queries" / "expected" / "remote.csv").write_text("a,b,c\n")
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(service_queries("http://x")))
+def test_service_refused_in_catalogue(quiet: Listener, tmp_path: Path, name: str) -> None:
+    """A catalogue query with SERVICE: ``kb query NAME`` and ``kb check`` refuse it."""
+    root = _catalogue_root(tmp_path, service_queries(quiet.url)[name])
+    result = kb("query", "remote", root=root)
+    assert result.exit_code == 2 and "--allow-service" in one_line(result)
+    result = kb("check", root=root)
+    assert result.exit_code == 2 and "--allow-service" in one_line(result)
+
+
+#: Forms whose SERVICE follows a triple pattern the mini KB does not match: never evaluated.
+UNMATCHED = {"after-escape", "after-true", "after-double"}
+
+
+@pytest.mark.parametrize("name", sorted(set(service_queries("http://x")) - UNMATCHED))
 def test_positive_control_allow_service_reaches_listener(listener: Listener, name: str) -> None:
     """With --allow-service the same query does reach the listener (the test can fail)."""
     listener.requests.clear()
-    result = kb("query", "--allow-service", "--format", "csv", service_queries(listener.url)[name])
+    result = kb("query", "--allow-service", service_queries(listener.url)[name])
     assert result.exit_code == 0, result.stderr
-    assert "from the listener" in result.stdout
     assert len(listener.requests) == 1
     assert listener.requests[0].startswith(b"POST /sparql ")
 
@@ -271,7 +342,26 @@ def test_shacl_sparql_service_refused(quiet: Listener, tmp_path: Path) -> None:
     shapes = _sparql_shapes(tmp_path / "service.ttl", select)
     result = kb("validate", "--shapes", str(shapes))
     assert result.exit_code == 2
-    assert one_line(result).startswith(f"{shapes}: ")
+    assert one_line(result).startswith(f"{shapes}:4: ")
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+@pytest.mark.parametrize("name", sorted(service_queries("http://x")))
+def test_shacl_sparql_disguised_service_refused(
+    quiet: Listener, tmp_path: Path, name: str, engine: str
+) -> None:
+    """Every disguised SERVICE form in a SHACL-SPARQL constraint, under either engine:
+    exit 2, one line naming the file, nothing sent."""
+    shapes = tmp_path / "service.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetClass schema:Person ;\n"
+        f"  sh:sparql [ sh:select {turtle_string(service_queries(quiet.url)[name])} ] .\n"
+    )
+    result = kb("validate", "--engine", engine, "--shapes", str(shapes))
+    assert result.exit_code == 2
+    assert one_line(result).startswith(f"{shapes}:4: ")
 
 
 def test_shacl_sparql_from_loads_nothing(quiet: Listener, tmp_path: Path) -> None:
@@ -309,6 +399,9 @@ GLUE = [
     " ",
     "\n",
     "#comment\n",
+    "#comment\r",
+    "#comment\r\n",
+    "#comment\u2028",
     "?s ?p true",
     "?s ?p false",
     "?s ?p 1e5",
@@ -327,22 +420,35 @@ GLUE = [
     "FILTER(true)",
     "OPTIONAL { ?s ?p ?o }",
     "?s ?p ?o ;",
+    "FILTER(?one != <http://example.org/a#b>)",
+    "FILTER(?one != <http://example.org/\\u0061#b>)",
+    "FILTER(?one != 'a#b')",
+    'FILTER(?one != "a\\"#b")',
+    'FILTER(?one != """a\n#b""")',
+    "FILTER(?one != '''a'#b''')",
+    "FILTER(?one<2)",
+    "FILTER(?one<=2)",
+    "FILTER(?one <2)",
+    "BIND('=' AS ?t) FILTER(?t<'>')",
 ]
 
 
 @given(
     before=st.sampled_from(GLUE),
     keyword=st.sampled_from(["SERVICE", "service", "Service", "sErViCe"]),
-    between=st.sampled_from([" ", "", "\n", " SILENT ", "SILENT", " silent", "#x\n"]),
+    between=st.sampled_from([" ", "", "\n", " SILENT ", "SILENT", " silent", "#x\n", "#x\r"]),
+    target=st.sampled_from(["<{url}/sparql>", ":sparql", "?endpoint"]),
+    after=st.sampled_from(["", " ", "#>\n", "#x\r", "#>\u2028"]),
 )
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_every_service_pyoxigraph_runs_is_detected(
-    listener: Listener, before: str, keyword: str, between: str
+    listener: Listener, before: str, keyword: str, between: str, target: str, after: str
 ) -> None:
-    """Whatever glue surrounds the keyword: when pyoxigraph accepts the query (and so would
-    send it), kb.sparql_text.uses_service says so; a request means it was detected."""
+    """Whatever glue surrounds the keyword: when pyoxigraph sends the query to the listener,
+    every entry point's check refuses it (a query, a catalogue query or a query with
+    --bind: ``kb.query.prepare``; a shapes file under either engine: ``kb.validate``)."""
     import pyoxigraph
 
     store = pyoxigraph.Store()
@@ -350,14 +456,44 @@ def test_every_service_pyoxigraph_runs_is_detected(
     s, p = pyoxigraph.NamedNode(ex + "s"), pyoxigraph.NamedNode(ex + "p")
     store.add(pyoxigraph.Quad(s, p, pyoxigraph.Literal(True)))
     query = (
-        f"PREFIX ex: <{ex}> SELECT * WHERE {{ BIND(1 AS ?one) "
-        f"{before}{keyword}{between}<{listener.url}/sparql> {{ ?a ?b ?c }} }}"
+        f"PREFIX ex: <{ex}> PREFIX : <{listener.url}/> SELECT * WHERE {{ BIND(1 AS ?one) "
+        f"BIND(<{listener.url}/sparql> AS ?endpoint) "
+        f"{before}{keyword}{between}{target.format(url=listener.url)}{after}"
+        "{ ?a ?b ?c } }"
     )
     listener.requests.clear()
+    with contextlib.suppress(SyntaxError, OSError, RuntimeError):
+        list(store.query(query))  # type: ignore[arg-type]
+    sent = bool(listener.requests)
+    listener.requests.clear()
+    if sent:
+        assert _refused_as_query(query), query
+        assert _refused_in_shapes(query), query
+
+
+def _refused_as_query(text: str) -> bool:
+    """Whether ``kb query`` (text, file, catalogue, --bind) refuses ``text`` for SERVICE."""
+    from kb.errors import InputError
+    from kb.query import prepare
+
     try:
-        list(store.query(query))
-    except SyntaxError:
-        return
-    except OSError:
-        pass
-    assert uses_service(query), query
+        prepare(text, ["one=1"])
+    except InputError as exc:
+        return "SERVICE" in str(exc)
+    return False
+
+
+def _refused_in_shapes(text: str) -> bool:
+    """Whether ``kb validate`` refuses a shapes file with ``text`` in an sh:select."""
+    import pyoxigraph
+
+    from kb.validate import ShapesRefused, validate_store
+
+    shapes = pyoxigraph.Store()
+    select = pyoxigraph.NamedNode("http://www.w3.org/ns/shacl#select")
+    shapes.add(pyoxigraph.Quad(pyoxigraph.BlankNode(), select, pyoxigraph.Literal(text)))
+    try:
+        validate_store(pyoxigraph.Store(), shapes, "pyshacl")
+    except ShapesRefused as exc:
+        return "SERVICE" in str(exc)
+    return False

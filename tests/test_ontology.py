@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
 from kb.namespaces import KB, ONTOLOGY_IRI
+from tests.helpers import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
 VANN = Namespace("http://purl.org/vocab/vann/")
 ONTOLOGY = URIRef(ONTOLOGY_IRI)
 #: Superclasses and superproperties that say nothing and do not count as alignment.
@@ -34,7 +33,7 @@ STANDARD_NAMESPACES = (
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return Graph().parse(ROOT / "ontology" / "kb.ttl")
+    return Graph().parse(REPO / "ontology" / "kb.ttl")
 
 
 def our_terms(graph: Graph) -> list[URIRef]:
@@ -47,7 +46,7 @@ def classes_and_properties(graph: Graph) -> list[URIRef]:
 
 
 def alignment_rows() -> set[str]:
-    table = (ROOT / "ontology" / "README.md").read_text(encoding="utf-8")
+    table = (REPO / "ontology" / "README.md").read_text(encoding="utf-8")
     return set(re.findall(r"^\| `(kb:\w+)` \|", table, flags=re.MULTILINE))
 
 

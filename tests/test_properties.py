@@ -18,7 +18,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kb.namespaces import ID, KB, PREFIXES
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 SCHEMA = Namespace(PREFIXES["schema"])
 ORG = Namespace(PREFIXES["org"])
@@ -280,3 +280,52 @@ def test_negative_control_shifted_offset(layout, tmp_path: Path) -> None:  # typ
     path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
     report = validate(layout, [path], engine="pyshacl")
     assert not report.conforms and report.violations >= 1
+
+
+# --- kb.sparql_text reads SPARQL as pyoxigraph does -------------------------------------------
+
+#: What may follow a triple pattern before the group's closing brace, and whether it leaves
+#: that brace to be read (pyoxigraph's parse must agree with kb.sparql_text's tokens).
+LEXING_FACTS = {
+    "comment-lf": "# c\n",
+    "comment-cr": "# c\r",
+    "comment-crlf": "# c\r\n",
+    "comment-u2028": "# c\u2028",
+    "comment-u2029": "# c\u2029",
+    "comment-nel": "# c\x85",
+    "comment-vt": "# c\x0b",
+    "comment-ff": "# c\x0c",
+    "comment-nul": "# c\x00",
+    "hash-iri": "FILTER(?o != <http://x/a#b>) ",
+    "escaped-iri": "FILTER(?o != <http://x/\\u0061#b>) ",
+    "escaped-iri-8": "FILTER(?o != <http://x/\\U00000061#b>) ",
+    "string-1": "FILTER(?o != 'a#b') ",
+    "string-2": 'FILTER(?o != "a#b") ',
+    "string-escaped-quote": 'FILTER(?o != "a\\"#b") ',
+    "string-uchar-quote": 'FILTER(?o != "a\\u0022#b") ',
+    "string-cr": 'FILTER(?o != "a\r#b") ',
+    "long-string-1": "FILTER(?o != '''a'\n#b''') ",
+    "long-string-2": 'FILTER(?o != """a"\n#b""") ',
+    "local-escape": "FILTER(?o != ex:a\\#b) ",
+    "less-than": "FILTER(?o<2) ",
+    "less-than-string": "FILTER(?o<'>') ",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEXING_FACTS))
+def test_tokens_agree_with_pyoxigraph(name: str) -> None:
+    """pyoxigraph accepts the query exactly when kb.sparql_text reads its closing brace:
+    comments end at \\n and \\r only; \\u escapes count in strings and IRIs only; a '#'
+    inside an IRI, a string or after a backslash starts no comment."""
+    import pyoxigraph
+
+    from kb.sparql_text import tokens
+
+    query = f"PREFIX ex: <http://x/> SELECT * WHERE {{ ?s ?p ?o . {LEXING_FACTS[name]}}}"
+    try:
+        pyoxigraph.Store().query(query)
+        accepted = True
+    except SyntaxError:
+        accepted = False
+    read = [t.kind for t in tokens(query)]
+    assert accepted == (read.count("{") == read.count("}")), (accepted, read)

@@ -5,13 +5,14 @@ gives the same rows as the embedded store."""
 
 from __future__ import annotations
 
+import functools
 import re
+import urllib.parse
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from servers import Server
 
 from kb import remote
 from kb.catalogue import catalogue
@@ -19,6 +20,9 @@ from kb.errors import InputError, ServerError
 from kb.namespaces import DEFAULT_GRAPH
 from kb.query import QueryResult, prepare, run_with_time_limit
 from kb.resources import Layout
+from tests import helpers
+from tests.helpers import REPO
+from tests.servers import Server
 
 EXTRA = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
 
@@ -26,7 +30,7 @@ EXTRA = b"<https://example.org/s> <https://example.org/p> <https://example.org/o
 @pytest.fixture(scope="module")
 def layout() -> Layout:
     """The knowledge base of this checkout."""
-    return Layout(Path(__file__).resolve().parent.parent)
+    return Layout(REPO)
 
 
 @pytest.fixture(params=["oxigraph", "virtuoso"])
@@ -115,7 +119,7 @@ def test_push_counts_the_lines_the_store_answers(
     def no_parse(*args: object, **kw: object) -> None:
         raise AssertionError("the count parsed the answer instead of counting its lines")
 
-    monkeypatch.setattr(remote, "_parse_rdf", no_parse)
+    monkeypatch.setattr(remote.answers, "parse_rdf", no_parse)
     graph = fresh_graph()
     data = published_nt + b'_:b <https://example.org/p> "two\\nlines"@en .\n'
     auth = auth_of(server)
@@ -226,13 +230,8 @@ def test_digest_auth_on_query(virtuoso: Server) -> None:
 # --- through the kb command ---------------------------------------------------------------
 
 
-def kb(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
-    root = str(Path(__file__).resolve().parent.parent)
-    return CliRunner().invoke(cli, ["--root", root, *args], env=env)
+#: ``kb --root REPO ARGS`` in-process: the bundled knowledge base.
+kb = functools.partial(helpers.kb, root=REPO)
 
 
 def cli_push_args(server: Server, graph: str, staged: bool = True) -> list[str]:
@@ -274,14 +273,14 @@ def test_kb_push_of_broken_data_exits_2_and_leaves_graph(
 
 
 def test_kb_push_to_nothing_exits_3() -> None:
-    from servers import free_port
+    from tests.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/store"
     result = kb("push", "--store", url, "--timeout", "2")
     assert result.exit_code == 3
     assert (
         result.stderr
-        == f"{url}?graph={remote.urllib.parse.quote(DEFAULT_GRAPH, safe='')}: connection refused\n"
+        == f"{url}?graph={urllib.parse.quote(DEFAULT_GRAPH, safe='')}: connection refused\n"
     )
 
 

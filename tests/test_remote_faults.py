@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from servers import free_port
 
 from kb import remote
 from kb.errors import ServerError, UsageError
 from kb.namespaces import DEFAULT_GRAPH
+from tests.servers import free_port
 
 PASSWORD = "s3cret-Pa55word"
 USER = "alice"

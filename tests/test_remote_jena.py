@@ -7,13 +7,10 @@ import re
 import subprocess
 from pathlib import Path
 
-from servers import require_jena
-
 from kb.catalogue import CatalogueQuery, catalogue
-from kb.query import PreparedQuery, QueryResult, _collect, prepare, run_with_time_limit
+from kb.query import PreparedQuery, QueryResult, collect, prepare, run_with_time_limit
 from kb.resources import Layout
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO, require_jena
 
 
 def _rows(rows: list[list[str | None]] | None, text: str) -> object:
@@ -38,7 +35,7 @@ def _solutions(json_results: bytes, query: PreparedQuery) -> QueryResult:
     import pyoxigraph
 
     parsed = pyoxigraph.parse_query_results(json_results, format=pyoxigraph.QueryResultsFormat.JSON)
-    return _collect(parsed, query.form, "table")
+    return collect(parsed, query.form, "table")
 
 
 def test_arq_answers_the_catalogue_like_the_embedded_store(tmp_path: Path) -> None:
@@ -49,7 +46,7 @@ def test_arq_answers_the_catalogue_like_the_embedded_store(tmp_path: Path) -> No
     from kb.published import build_store
 
     jena = require_jena()
-    layout = Layout(ROOT)
+    layout = Layout(REPO)
     store = build_store(layout, inference="rdfs", with_ontology=True)
     data = tmp_path / "published.ttl"
     data.write_bytes(serialize(store, "turtle"))  # = kb export --inference rdfs --with-ontology

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from servers import Server, start_oxigraph, stop
 
 from kb import remote
 from kb.errors import ServerError
+from kb.remote import gsp, publish
+from tests.servers import Server, start_oxigraph, stop
 
 GRAPH = "https://w3id.org/lifesci-news-kb/graph/published"
 
@@ -80,13 +81,13 @@ def test_push_killed_during_move(tmp_path: Path, published_nt: bytes) -> None:
         remote.push(published_nt, server.store, server.update, server.query, GRAPH)
         new = synthetic(30_000, "new")
         client = remote.HttpClient(None, 120)
-        staging = remote.staging_graph(GRAPH)
-        remote.put_graph(client, server.store, staging, new, None)
+        staging = publish.staging_graph(GRAPH)
+        gsp.put_graph(client, server.store, staging, new, None)
         outcome: list[str] = []
 
         def move() -> None:
             try:
-                remote.sparql_update(client, server.update, f"MOVE <{staging}> TO <{GRAPH}>")
+                gsp.sparql_update(client, server.update, f"MOVE <{staging}> TO <{GRAPH}>")
                 outcome.append("moved")
             except ServerError:
                 outcome.append("interrupted")

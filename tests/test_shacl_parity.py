@@ -18,9 +18,9 @@ from kb.shacl.fallback import pyshacl_results
 from kb.shacl.graph import TripleIndex
 from kb.shacl.model import ShapesGraph
 from kb.store import load_files
+from tests.helpers import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATE = ROOT / "benchmarks" / "generate.py"
+GENERATE = REPO / "benchmarks" / "generate.py"
 
 
 def reports(data: ox.Store) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:

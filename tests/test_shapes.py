@@ -11,19 +11,14 @@ patch to the bundled data with exactly one defect:
   sh:sourceConstraintComponent and sh:resultSeverity.
 
 The results of pySHACL and of Jena must equal the expected results, as sets. Jena runs
-once for all fixtures (tests/shapes/ShaclBatch.java, through ../shared/tools/jena); the
+once for all fixtures (tests/shapes/ShaclBatch.java, through scripts/jena); the
 bundled data is also checked with the real ``jena shacl validate`` command.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-import shutil
 import subprocess
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +32,13 @@ from kb.entail import Schema, add_closure
 from kb.namespaces import KBSH
 from kb.published import to_rdflib
 from kb.resources import default_layout
+from kb.shacl.fallback import cached_sparql_parsing
 from kb.store import load_files
+from tests.helpers import JENA, REPO, once_per_run, require_jena
 
-ROOT = Path(__file__).resolve().parent.parent
-SHAPES = ROOT / "ontology" / "shapes.ttl"
-FIXTURES = ROOT / "tests" / "shapes" / "fixtures"
-BATCH = ROOT / "tests" / "shapes" / "ShaclBatch.java"
-JENA = Path(os.environ.get("KB_JENA", ROOT.parent / "shared" / "tools" / "jena"))
+SHAPES = REPO / "ontology" / "shapes.ttl"
+FIXTURES = REPO / "tests" / "shapes" / "fixtures"
+BATCH = REPO / "tests" / "shapes" / "ShaclBatch.java"
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KBT = Namespace("https://w3id.org/lifesci-news-kb/tests#")
@@ -123,14 +118,14 @@ def apply_patch(store: pyoxigraph.Store, patch: Patch) -> None:
 
 @functools.cache
 def _ontology_schema() -> tuple[pyoxigraph.Store, Schema]:
-    ontology = load_files([default_layout(ROOT).ontology])
+    ontology = load_files([default_layout(REPO).ontology])
     return ontology, Schema.from_store(ontology)
 
 
 def entailed_graph(patch: Patch | None = None) -> rdflib.Graph:
     """Data (patched) + ontology + the closure of kb.entail, as an rdflib.Graph."""
     ontology, schema = _ontology_schema()
-    store = load_files(default_layout(ROOT).data_files)
+    store = load_files(default_layout(REPO).data_files)
     if patch is not None:
         apply_patch(store, patch)
     add_closure(store, schema)
@@ -224,35 +219,8 @@ def shapes_graph() -> rdflib.Graph:
     return rdflib.Graph().parse(SHAPES, format="turtle")
 
 
-@functools.cache
-def prepared(text: str, base: str | None, namespaces: frozenset) -> object:
-    """A parsed and translated SPARQL query, made once per text."""
-    from rdflib.plugins.sparql import processor
-
-    return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces))
-
-
-@contextlib.contextmanager
-def cached_sparql_parsing() -> Iterator[None]:
-    """Parse each SPARQL text once (pySHACL re-parses a constraint for every focus node).
-
-    Only speeds the fixture runs up: the parsed query is the same object pySHACL would
-    build, so the results do not change; the bundled data is validated without this.
-    """
-    from rdflib.plugins.sparql import processor
-
-    original = processor.SPARQLProcessor.query
-
-    def query(self, query, initBindings=None, initNs=None, base=None, DEBUG=False):
-        if isinstance(query, str):
-            query = prepared(query, base, frozenset((initNs or {}).items()))
-        return original(self, query, initBindings or {}, initNs, base, DEBUG)
-
-    processor.SPARQLProcessor.query = query
-    try:
-        yield
-    finally:
-        processor.SPARQLProcessor.query = original
+#: Parsed SPARQL texts, kept across fixtures in this process (pySHACL re-parses per focus node).
+PARSED: dict[object, object] = {}
 
 
 def pyshacl_results(data: rdflib.Graph) -> set[ResultKey]:
@@ -263,19 +231,6 @@ def pyshacl_results(data: rdflib.Graph) -> set[ResultKey]:
         data, shacl_graph=shapes_graph(), inference="none", advanced=True
     )
     return results_of(report)
-
-
-def jena_command() -> Path:
-    """The Jena wrapper; skip without Java or Jena, but fail under CI=true."""
-    missing = [name for name in ("java",) if shutil.which(name) is None]
-    if not JENA.exists():
-        missing.append(str(JENA))
-    if missing:
-        reason = f"Jena needs {', '.join(missing)}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: Java and Jena are required)")
-        pytest.skip(reason)
-    return JENA
 
 
 def read_report(path: Path) -> rdflib.Graph:
@@ -304,7 +259,7 @@ def test_bundled_data_conforms_under_pyshacl() -> None:
 
 def test_bundled_data_conforms_under_jena(bundled_nt: Path) -> None:
     """No violation and no warning under the `jena shacl validate` command."""
-    jena = jena_command()
+    jena = require_jena()
     run = subprocess.run(
         [str(jena), "shacl", "validate", "--shapes", str(SHAPES), "--data", str(bundled_nt)],
         capture_output=True,
@@ -323,15 +278,14 @@ def test_bundled_data_conforms_under_jena(bundled_nt: Path) -> None:
 
 
 def pyshacl_fixture_results(name: str) -> set[ResultKey]:
-    """pySHACL's results for one fixture (run in a worker process)."""
-    with cached_sparql_parsing():
+    """pySHACL's results for one fixture (parse cache on; the results do not change)."""
+    with cached_sparql_parsing(PARSED):
         return pyshacl_results(entailed_graph(all_fixtures()[name].patch))
 
 
-def start_jena_batch(work: Path) -> subprocess.Popen[str] | None:
-    """Write every fixture's entailed graph and start one Jena run over all of them."""
-    if shutil.which("java") is None or not JENA.exists():
-        return None
+def jena_batch(work: Path) -> dict[str, set[ResultKey]]:
+    """Jena's results for every fixture: their entailed graphs written to ``work``, then one
+    JVM (tests/shapes/ShaclBatch.java) validating them all."""
     lines = []
     for name, fixture in all_fixtures().items():
         data, report = work / f"{name}.nt", work / f"{name}.report.nt"
@@ -340,45 +294,29 @@ def start_jena_batch(work: Path) -> subprocess.Popen[str] | None:
     listing = work / "list.tsv"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     command = [str(JENA), str(BATCH), str(SHAPES), str(listing)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr
+    return {name: results_of(read_report(work / f"{name}.report.nt")) for name in all_fixtures()}
 
 
-@dataclass
-class FixtureReports:
-    """Each engine's results for every fixture (Jena's None if it could not run)."""
-
-    pyshacl: dict[str, set[ResultKey]]
-    jena: dict[str, set[ResultKey]] | None
-
-
-@pytest.fixture(scope="module")
-def fixture_reports(tmp_path_factory: pytest.TempPathFactory) -> FixtureReports:
-    """Run Jena once in the background while pySHACL works through the fixtures in parallel."""
-    work = tmp_path_factory.mktemp("jena")
-    jena = start_jena_batch(work)
-    names = list(all_fixtures())
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        pyshacl = dict(zip(names, pool.map(pyshacl_fixture_results, names), strict=True))
-    if jena is None:
-        return FixtureReports(pyshacl, None)
-    _, stderr = jena.communicate(timeout=600)
-    assert jena.returncode == 0, stderr
-    reports = {name: results_of(read_report(work / f"{name}.report.nt")) for name in names}
-    return FixtureReports(pyshacl, reports)
+@pytest.fixture(scope="session")
+def jena_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[ResultKey]]:
+    """Jena's results for every fixture, computed once per run (shared by xdist workers)."""
+    require_jena()
+    return once_per_run(tmp_path_factory, "jena-shapes-batch", jena_batch)
 
 
 @pytest.mark.parametrize("name", [path.stem for path in fixture_paths()])
-def test_fixture_under_pyshacl(name: str, fixture_reports: FixtureReports) -> None:
-    """pySHACL reports exactly the fixture's expected results."""
-    assert fixture_reports.pyshacl[name] == all_fixtures()[name].expected
+def test_fixture_under_pyshacl(name: str) -> None:
+    """pySHACL reports exactly the fixture's expected results (each fixture is its own
+    test, so xdist spreads the pySHACL runs over its workers, each run once)."""
+    assert pyshacl_fixture_results(name) == all_fixtures()[name].expected
 
 
 @pytest.mark.parametrize("name", [path.stem for path in fixture_paths()])
-def test_fixture_under_jena(name: str, fixture_reports: FixtureReports) -> None:
+def test_fixture_under_jena(name: str, jena_reports: dict[str, set[ResultKey]]) -> None:
     """Jena reports exactly the fixture's expected results."""
-    jena_command()
-    assert fixture_reports.jena is not None
-    assert fixture_reports.jena[name] == all_fixtures()[name].expected
+    assert jena_reports[name] == all_fixtures()[name].expected
 
 
 # ---------------------------------------------------------------------------------------
@@ -457,7 +395,7 @@ def test_every_class_in_use_is_a_target() -> None:
     """Every class of a data node is a target class of a shape, or a subclass of one."""
     graph = entailed_graph()
     targets = set(shapes_graph().objects(None, SH.targetClass))
-    data = load_files(default_layout(ROOT).data_files)
+    data = load_files(default_layout(REPO).data_files)
     used = {
         URIRef(q.object.value)
         for q in data.quads_for_pattern(None, pyoxigraph.NamedNode(str(RDF.type)), None)

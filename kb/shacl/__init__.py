@@ -2,8 +2,13 @@
 evaluated by pyoxigraph, with pySHACL (the reference engine) taking any shape it does not
 support.
 
-    >>> report = validate_store(data_store, shapes_store)   # doctest: +SKIP
-    >>> report.conforms, len(report.results), report.unsupported  # doctest: +SKIP
+    >>> from kb.published import published_store
+    >>> from kb.resources import default_layout
+    >>> from kb.store import load_files
+    >>> layout = default_layout()
+    >>> report = validate_store(published_store(layout), load_files([layout.shapes]))
+    >>> report.conforms, len(report.results), report.unsupported
+    (True, 0, [])
 """
 
 from __future__ import annotations

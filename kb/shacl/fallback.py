@@ -94,7 +94,7 @@ _patch_depth = 0
 
 
 @contextlib.contextmanager
-def cached_sparql_parsing() -> Iterator[None]:
+def cached_sparql_parsing(cache: dict[Any, Any] | None = None) -> Iterator[None]:
     """Within the block, rdflib parses and translates each SPARQL text once.
 
     pySHACL hands rdflib the same SPARQL text (a SHACL-SPARQL constraint, the sh:class
@@ -102,11 +102,13 @@ def cached_sparql_parsing() -> Iterator[None]:
     rdflib re-parses it every time, which is most of pySHACL's time on our shapes. The
     translated query is the object rdflib would build anyway (keyed by text, base and
     namespaces; rdflib's own ``prepareQuery`` objects are reused the same way), so the
-    results are unchanged. The cache lives only as long as the block."""
+    results are unchanged. The cache lives only as long as the block, unless the caller
+    passes its own ``cache`` dict to reuse across blocks (the tests run 133 fixtures)."""
     global _patch_depth
     from rdflib.plugins.sparql import processor
 
-    cache: dict[tuple[str, str | None, frozenset[tuple[str, Any]]], Any] = {}
+    if cache is None:
+        cache = {}
     original = processor.SPARQLProcessor.query
 
     def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 // Validate many data files against one shapes file in a single JVM, with the same Jena
 // calls as `jena shacl validate` (Shapes.parse + ShaclValidator.validate), so the fixture
-// tests pay Jena's start-up once. Run through ../shared/tools/jena, which supplies the
+// tests pay Jena's start-up once. Run through scripts/jena, which supplies the
 // class path: `jena /path/ShaclBatch.java SHAPES LIST` (Java's single-file source mode).
 // LIST has one "DATA<TAB>REPORT" pair per line; each report is written as N-Triples.
 
