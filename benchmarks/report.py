@@ -66,6 +66,8 @@ def shown(row: Row) -> str:
     if row["seconds"] is None:
         if row.get("note") == "no server":
             return "not run (no oxigraph server)"
+        if str(row.get("note", "")).startswith("not run: did not finish"):
+            return "not run (did not finish at a smaller size)"
         return f"did not finish (> {row['cap']:g} s)"
     seconds = row["seconds"]
     if seconds < 0.01:
