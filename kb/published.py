@@ -58,6 +58,26 @@ def published_store(
     return build_store(layout, data_files, "rdfs", True, progress, profile)
 
 
+def published_parts(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    progress: Progress | None = None,
+) -> tuple[pyoxigraph.Store, pyoxigraph.Store, pyoxigraph.Store]:
+    """(the data as given, the ontology, the published graph), each file parsed once: for
+    a reader that tells stated triples from those the closure added (``kb serve``). The
+    data is kept as a second copy, so this takes twice the memory of ``published_store``."""
+    import pyoxigraph
+
+    files = list(data_files) if data_files else layout.require().data_files
+    data = load_files(files, progress=progress)
+    ontology = load_files(layout.require().ontology_files)
+    published = pyoxigraph.Store()
+    published.bulk_extend(data)
+    add_closure(published, Schema.from_store(ontology))
+    published.bulk_extend(ontology)
+    return data, ontology, published
+
+
 def to_rdflib(store: pyoxigraph.Store) -> rdflib.Graph:
     """Copy the default graph of ``store`` into a new ``rdflib.Graph``."""
     from kb.shacl.graph import to_rdflib_graph

@@ -1,0 +1,508 @@
+"""The read-only web server (Starlette): every KB IRI dereferences at its own path, by
+content negotiation, to a page or to its RDF; ``/sparql`` is a SPARQL 1.1 Protocol
+endpoint; errors are pages. Starlette is a small, well-kept ASGI toolkit (no ORM, no
+template engine of its own); uvicorn serves it.
+
+Every response carries a strict Content-Security-Policy (nothing but our own stylesheet
+loads, no script runs), ``X-Content-Type-Options: nosniff`` and ``Vary: Accept`` where the
+answer depends on it. Requests are bounded: the query string, the body, the query text.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import socket
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kb.errors import InputError, KBError, ServerError, TimeLimitError
+from kb.namespaces import BASE
+from kb.resources import Layout
+from kb.web.model import WebGraph, is_safe_path
+from kb.web.negotiation import (
+    BY_EXTENSION,
+    FORMAT_NAMES,
+    RESOURCE_FORMATS,
+    Representation,
+    choose,
+)
+from kb.web.pages import STATIC, Pages
+from kb.web.sparql import (
+    DEFAULT_TIMEOUT,
+    MAX_QUERY_CHARS,
+    RESULT_FORMATS,
+    Answer,
+    Endpoint,
+    serialize,
+)
+
+#: How many IRIs known to exist a server keeps in memory, and how many bytes of answers.
+MAX_REMEMBERED = 20_000
+MAX_KEPT_BYTES = 64 * 1024 * 1024
+#: Largest request body accepted (a POSTed query), in bytes.
+MAX_BODY = 64 * 1024
+#: Longest query string accepted (an encoded query may take three bytes a character).
+MAX_QUERY_STRING = 3 * MAX_QUERY_CHARS
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
+_LOG = logging.getLogger("kb.web")
+
+
+@dataclass(eq=False)
+class Site:
+    """One knowledge base ready to serve: the graph, its endpoint and its pages."""
+
+    graph: WebGraph
+    endpoint: Endpoint
+    pages: Pages
+
+    def representation(self, iri: str, fmt: str) -> bytes:
+        """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for
+        the next request while the answers kept stay under MAX_KEPT_BYTES."""
+        body = self._bodies.get((iri, fmt))
+        if body is None:
+            body = self._make(iri, fmt)
+            if self._kept + len(body) <= MAX_KEPT_BYTES:
+                self._bodies[(iri, fmt)] = body
+                self._kept += len(body)
+        return body
+
+    def _make(self, iri: str, fmt: str) -> bytes:
+        from kb.export import serialize_sorted
+
+        if iri == self.graph.iri_of("/ontology"):
+            if fmt == "html":
+                return self.pages.ontology().encode()
+            return serialize_sorted(_store_ntriples(self.graph.ontology), fmt)
+        if iri == self.graph.iri_of("/shapes") and self.graph.shapes is not None:
+            if fmt == "html":
+                return self.pages.shapes().encode()
+            return serialize_sorted(_store_ntriples(self.graph.shapes), fmt)
+        if fmt == "html":
+            return self.pages.resource(iri).encode()
+        return serialize_sorted(self.graph.description_ntriples(iri), fmt)
+
+    def __post_init__(self) -> None:
+        self._known: set[str] = set()
+        self._bodies: dict[tuple[str, str], bytes] = {}
+        self._kept = 0
+
+    async def known(self, iri: str) -> bool:
+        """``has``, remembered when true (the graph never changes; the IRIs it knows are
+        bounded, the ones it does not are not)."""
+        if iri in self._known:
+            return True
+        found = await run_in_threadpool(self.has, iri)
+        if found and len(self._known) < MAX_REMEMBERED:
+            self._known.add(iri)
+        return found
+
+    def cached(self, iri: str, fmt: str) -> bytes | None:
+        """The bytes of ``iri`` in ``fmt`` if made already (without a thread hop)."""
+        return self._bodies.get((iri, fmt))
+
+    def has(self, iri: str) -> bool:
+        special = (self.graph.iri_of("/ontology"), self.graph.iri_of("/shapes"))
+        if iri == special[1]:
+            return self.graph.shapes is not None
+        return iri == special[0] or self.graph.exists(iri)
+
+
+def _store_ntriples(store: pyoxigraph.Store) -> bytes:
+    from kb.export import sorted_ntriples
+
+    return sorted_ntriples(store)
+
+
+def load_site(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    base: str = BASE,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Site:
+    """Load the published graph once (data + closure + ontology, as kb.published builds
+    it), keeping the data as given beside it, so that pages can tell what was inferred."""
+    from kb.published import published_parts
+    from kb.store import load_files
+
+    data, ontology, store = published_parts(layout, data_files)
+    shapes = load_files([layout.shapes]) if layout.shapes.is_file() else None
+    graph = WebGraph(store, ontology, shapes, base, asserted=data)
+    endpoint = Endpoint(store, timeout)
+    return Site(graph, endpoint, Pages(graph, endpoint, layout))
+
+
+# --- responses ---------------------------------------------------------------------------
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    """Whether If-None-Match ``header`` names ``etag`` (weak comparison, ``*``)."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def respond(
+    request: Request,
+    body: bytes,
+    media_type: str,
+    status: int = 200,
+    vary: bool = True,
+    extra: dict[str, str] | None = None,
+) -> Response:
+    """A response with our headers, an ETag (304 when If-None-Match has it), and no
+    body for HEAD."""
+    headers = dict(SECURITY_HEADERS)
+    if vary:
+        headers["vary"] = "Accept"
+    if extra:
+        headers.update(extra)
+    if status == 200:
+        etag = _etag(body)
+        headers["etag"] = etag
+        headers["cache-control"] = "public, max-age=300"
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        headers["content-length"] = str(len(body))
+        return Response(b"", status_code=status, headers=headers, media_type=media_type)
+    return Response(body, status_code=status, headers=headers, media_type=media_type)
+
+
+def _media(representation: Representation) -> str:
+    if representation.media_type.startswith("text/") or representation.name == "jsonld":
+        return representation.media_type + "; charset=utf-8"
+    return representation.media_type
+
+
+def error_page(request: Request, status: int, message: str, site: Site) -> Response:
+    body = site.pages.error(request.url.path, status, message).encode()
+    extra = {"allow": "GET, HEAD, POST" if request.url.path == "/sparql" else "GET, HEAD"}
+    return respond(
+        request,
+        body,
+        "text/html; charset=utf-8",
+        status,
+        vary=False,
+        extra=extra if status == 405 else None,
+    )
+
+
+# --- handlers ----------------------------------------------------------------------------
+
+
+def _requested_format(request: Request, path: str) -> tuple[str, Representation | None, bool]:
+    """(the resource path, the format asked for by ``?format=`` or an extension or None,
+    whether one was asked for that way)."""
+    name = request.query_params.get("format")
+    if name is not None:
+        fmt = FORMAT_NAMES.get(name.lower())
+        if fmt is None:
+            raise HTTPException(400, f"unknown format {name!r}; choose from {_names()}")
+        return path, fmt, True
+    for extension, fmt in BY_EXTENSION.items():
+        if path.endswith(extension):
+            return path[: -len(extension)], fmt, True
+    return path, None, False
+
+
+def _names() -> str:
+    return ", ".join(r.name for r in RESOURCE_FORMATS)
+
+
+def _not_acceptable(request: Request, site: Site, offers: Sequence[Representation]) -> Response:
+    listed = ", ".join(r.media_type for r in offers)
+    message = f"none of the formats asked for is available; available: {listed}"
+    body = site.pages.error(request.url.path, 406, message).encode()
+    return respond(request, body, "text/html; charset=utf-8", 406)
+
+
+async def resource(request: Request) -> Response:
+    site: Site = request.app.state.site
+    # the path as sent (still percent-encoded), since an IRI is compared as written
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    if request.method not in ("GET", "HEAD"):
+        return error_page(request, 405, f"{request.method} is not allowed here", site)
+    if not is_safe_path(path):
+        return error_page(request, 404, "no such page", site)
+    bare, fmt, explicit = _requested_format(request, path)
+    iri = await _find(site, bare)
+    if iri is None and explicit:
+        bare, fmt = path, None
+        iri = await _find(site, bare)
+    if iri is None:
+        shown = site.graph.iri_of(urllib.parse.unquote(bare, errors="replace"))
+        return error_page(request, 404, f"nothing is known about {shown}", site)
+    if fmt is None:
+        fmt = choose(request.headers.get("accept"), RESOURCE_FORMATS)
+        if fmt is None:
+            return _not_acceptable(request, site, RESOURCE_FORMATS)
+    body = site.cached(iri, fmt.name)
+    if body is None:
+        body = await run_in_threadpool(site.representation, iri, fmt.name)
+    # relative to the request (the last segment), so they hold behind a proxy's prefix
+    name = bare.rsplit("/", 1)[-1]
+    links = ", ".join(
+        f'<{name}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
+    )
+    extra = {"link": links}
+    if explicit:
+        extra["content-location"] = name + fmt.extension
+    return respond(request, body, _media(fmt), vary=not explicit, extra=extra)
+
+
+async def _find(site: Site, path: str) -> str | None:
+    """The KB IRI served at ``path``: as sent, or with its percent-escapes decoded (an
+    IRI may hold any Unicode letter; a browser sends it UTF-8 encoded)."""
+    candidates = [path]
+    try:
+        decoded = urllib.parse.unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        decoded = path
+    if decoded != path and is_safe_path(decoded):
+        candidates.append(decoded)
+    for candidate in candidates:
+        iri = site.graph.iri_of(candidate)
+        if await site.known(iri):
+            return iri
+    return None
+
+
+async def home(request: Request) -> Response:
+    site: Site = request.app.state.site
+    body = await run_in_threadpool(_cached_page, site, "home", "")
+    return respond(request, body, "text/html; charset=utf-8", vary=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_page(site: Site, kind: str, name: str) -> bytes:
+    if kind == "home":
+        return site.pages.home().encode()
+    return site.pages.question(name).encode()
+
+
+async def question(request: Request) -> Response:
+    site: Site = request.app.state.site
+    name = request.path_params["name"]
+    try:
+        body = await run_in_threadpool(_cached_page, site, "question", name)
+    except InputError as exc:
+        return error_page(request, 404, str(exc), site)
+    return respond(request, body, "text/html; charset=utf-8", vary=False)
+
+
+async def static(request: Request) -> Response:
+    site: Site = request.app.state.site
+    name = request.path_params["name"]
+    allowed = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+    if name not in allowed or Path(name).suffix not in STATIC_TYPES:
+        return error_page(request, 404, "no such file", site)
+    body = allowed[name].read_bytes()
+    return respond(request, body, STATIC_TYPES[Path(name).suffix], vary=False)
+
+
+async def sparql(request: Request) -> Response:
+    site: Site = request.app.state.site
+    query = await _query_text(request)
+    if query is None:
+        return _sparql_page(request, site, "", None, None)
+    try:
+        answer = await run_in_threadpool(site.endpoint.answer, query)
+    except TimeLimitError as exc:
+        return _sparql_error(request, site, query, 503, str(exc))
+    except KBError as exc:
+        return _sparql_error(request, site, query, 400, str(exc))
+    fmt = choose(request.headers.get("accept"), answer.formats)
+    if fmt is None:
+        return _not_acceptable(request, site, answer.formats)
+    if fmt.name == "html":
+        return _sparql_page(request, site, query, answer, None)
+    body = await run_in_threadpool(serialize, answer, fmt)
+    return respond(request, body, _media(fmt))
+
+
+def _sparql_page(
+    request: Request, site: Site, query: str, answer: Answer | None, error: str | None
+) -> Response:
+    body = site.pages.sparql(query, answer, error).encode()
+    return respond(request, body, "text/html; charset=utf-8")
+
+
+def _sparql_error(request: Request, site: Site, query: str, status: int, message: str) -> Response:
+    """A refused or failed query: the form with the message for a browser, the message as
+    text for a program."""
+    wanted = choose(request.headers.get("accept"), RESULT_FORMATS)
+    if wanted is not None and wanted.name == "html":
+        body = site.pages.sparql(query, None, message).encode()
+        return respond(request, body, "text/html; charset=utf-8", status)
+    return respond(request, (message + "\n").encode(), "text/plain; charset=utf-8", status)
+
+
+async def _query_text(request: Request) -> str | None:
+    """The query of a SPARQL 1.1 Protocol request: ``?query=`` (GET), a form (POST
+    ``application/x-www-form-urlencoded``) or the body itself (POST
+    ``application/sparql-query``); None when there is none."""
+    if request.method == "GET" or request.method == "HEAD":
+        values = request.query_params.getlist("query")
+        return _one_query(values)
+    if request.method != "POST":
+        raise HTTPException(405, f"{request.method} is not allowed here")
+    body = await _bounded_body(request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/sparql-query":
+        return _decode(body)
+    if kind == "application/x-www-form-urlencoded":
+        form = urllib.parse.parse_qs(_decode(body), keep_blank_values=True)
+        if "update" in form:
+            raise HTTPException(400, "updates are refused: this endpoint is read-only")
+        return _one_query(form.get("query", []))
+    raise HTTPException(
+        415, "POST a query as application/sparql-query or application/x-www-form-urlencoded"
+    )
+
+
+def _one_query(values: list[str]) -> str | None:
+    if len(values) > 1:
+        raise HTTPException(400, "give one query, not several")
+    if not values or not values[0].strip():
+        return None
+    return values[0]
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "the request is not UTF-8") from None
+
+
+async def _bounded_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(413, f"the request body is larger than {MAX_BODY} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPException(413, f"the request body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- the application ---------------------------------------------------------------------
+
+
+def create_app(site: Site) -> Starlette:
+    """The ASGI application serving ``site``."""
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
+        return error_page(request, status, str(detail), site)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        _LOG.error("error serving %s", request.url.path, exc_info=exc)
+        return error_page(request, 500, "the server failed to answer; this is a bug", site)
+
+    routes = [
+        Route("/", home, methods=["GET", "HEAD"]),
+        Route("/sparql", sparql, methods=["GET", "HEAD", "POST"]),
+        Route("/queries/{name}", question, methods=["GET", "HEAD"]),
+        Route("/static/{name}", static, methods=["GET", "HEAD"]),
+        Route("/{path:path}", resource, methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
+    app.state.site = site
+    return BoundedApp(app, site)
+
+
+class BoundedApp:
+    """Refuses over-long query strings and non-HTTP scopes before the application."""
+
+    def __init__(self, app: Starlette, site: Site) -> None:
+        self.app = app
+        self.site = site
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
+            request = Request(scope, receive)
+            response = error_page(request, 414, "the address is too long", self.site)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def serve(
+    site: Site,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve ``site`` until interrupted; ``ready(url)`` hears where, once the address is
+    bound (ServerError when it cannot be: in use, not ours)."""
+    import uvicorn
+
+    listening = _bind(host, port)
+    config = uvicorn.Config(
+        create_app(site),
+        log_level="warning",
+        server_header=False,
+        # h11 even where httptools is installed: it bounds the request line and headers
+        http="h11",
+        h11_max_incomplete_event_size=MAX_QUERY_STRING + 16 * 1024,
+        timeout_keep_alive=5,
+        limit_concurrency=200,
+    )
+    bound_port = listening.getsockname()[1]
+    if ready is not None:
+        shown = f"[{host}]" if ":" in host else host
+        ready(f"http://{shown}:{bound_port}/")
+    try:
+        uvicorn.Server(config).run(sockets=[listening])
+    finally:
+        listening.close()
+        site.endpoint.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as exc:
+        listening.close()
+        raise ServerError(f"{host}:{port}: {exc.strerror or exc}") from None
+    return listening

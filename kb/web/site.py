@@ -1,0 +1,193 @@
+"""``kb site``: the server's pages written as static files, each resource's RDF beside
+its page in every format, with nginx and Apache snippets that negotiate over them.
+
+The directory is built beside the target and renamed into place; a target that exists
+must be an earlier ``kb site`` output (it holds ``.kb-site``), so nothing else is ever
+replaced. The same input gives the same bytes: pages and RDF are sorted, and nothing
+written depends on the time or the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph
+
+from kb.errors import InputError
+from kb.web.app import CSP, Site
+from kb.web.model import is_safe_path
+from kb.web.negotiation import RESOURCE_FORMATS
+from kb.web.pages import STATIC
+
+MARKER = ".kb-site"
+_MEDIA_TYPES = "\n".join(
+    f"    {r.media_type} {r.extension[1:]};" for r in RESOURCE_FORMATS if r.name != "html"
+)
+NGINX = f"""# nginx: serve a `kb site` directory with content negotiation.
+# Put this inside the server block whose root is the site directory. A request for
+# /id/person/x gets x.html, or the RDF file beside it when Accept asks for RDF
+# (the first RDF type named wins unless text/html comes first: q-values are not weighed;
+# the kb serve command weighs them). Extensions (/id/person/x.ttl) always work.
+
+map $http_accept $kb_extension {{
+    default                     ".html";
+    "~^text/html"               ".html";
+    "~text/turtle"              ".ttl";
+    "~application/ld\\+json"     ".jsonld";
+    "~application/n-triples"    ".nt";
+    "~application/rdf\\+xml"     ".rdf";
+}}
+
+types {{
+    text/html html;
+    text/css css;
+{_MEDIA_TYPES}
+}}
+charset utf-8;
+charset_types text/turtle application/n-triples application/ld+json;
+
+location / {{
+    add_header Vary Accept always;
+    add_header Content-Security-Policy "{CSP}" always;
+    add_header X-Content-Type-Options nosniff always;
+    try_files $uri$kb_extension $uri $uri.html $uri/index.html =404;
+    error_page 404 /404.html;
+}}
+"""
+# (the map block belongs in the http context; the rest in the server block)
+
+APACHE = f"""# Apache: content negotiation over a `kb site` directory (mod_rewrite, mod_headers).
+# A request for /id/person/x gets x.html, or the RDF file beside it when Accept asks for
+# RDF and does not start with text/html. Extensions (/id/person/x.ttl) always work.
+Options -MultiViews -Indexes
+AddType text/turtle .ttl
+AddType application/ld+json .jsonld
+AddType application/n-triples .nt
+AddType application/rdf+xml .rdf
+AddCharset utf-8 .html .ttl .nt .jsonld
+ErrorDocument 404 /404.html
+Header always set Vary Accept
+Header always set Content-Security-Policy "{CSP}"
+Header always set X-Content-Type-Options nosniff
+RewriteEngine On
+"""
+_APACHE_RULE = """RewriteCond %{{HTTP_ACCEPT}} !^text/html
+RewriteCond %{{HTTP_ACCEPT}} {pattern}
+RewriteCond %{{REQUEST_FILENAME}}{extension} -f
+RewriteRule ^(.*)$ $1{extension} [L]
+"""
+_APACHE_HTML = """RewriteCond %{REQUEST_FILENAME}.html -f
+RewriteRule ^(.*)$ $1.html [L]
+"""
+
+
+def apache_snippet() -> str:
+    rules = [
+        _APACHE_RULE.format(pattern=r.media_type.replace("+", "\\+"), extension=r.extension)
+        for r in RESOURCE_FORMATS
+        if r.name != "html"
+    ]
+    return APACHE + "".join(rules) + _APACHE_HTML
+
+
+def resource_iris(site: Site) -> list[str]:
+    """Every IRI under the base that the graph mentions and that has a safe path."""
+    found: set[str] = set()
+    for quad in site.graph.store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
+        for term in (quad.subject, quad.object):
+            if isinstance(term, pyoxigraph.NamedNode) and term.value.startswith(site.graph.base):
+                found.add(term.value)
+    special = {site.graph.iri_of("/ontology"), site.graph.iri_of("/shapes")}
+    return sorted(
+        iri
+        for iri in found - special
+        if "#" not in iri and "?" not in iri and (path := site.graph.path_of(iri)) and path != "/"
+    )
+
+
+def pages(site: Site) -> Iterator[tuple[str, bytes]]:
+    """(relative file path, bytes) of every file of the site, in a fixed order."""
+    from kb.catalogue import catalogue
+
+    yield "index.html", site.pages.home().encode()
+    yield "static/style.css", (STATIC / "style.css").read_bytes()
+    yield "404.html", site.pages.error("/404", 404, "There is no such page.").encode()
+    note = "This copy of the site is static: it has no SPARQL endpoint. Run kb serve for one."
+    yield "sparql.html", site.pages.error("/sparql", 200, note).encode()
+    yield ".htaccess", apache_snippet().encode()
+    yield "nginx.conf", NGINX.encode()
+    for entry in catalogue(site.pages.layout):
+        yield f"queries/{entry.name}.html", site.pages.question(entry.name).encode()
+    specials = ["/ontology"] + (["/shapes"] if site.graph.shapes is not None else [])
+    paths = specials + [site.graph.path_of(iri) or "" for iri in resource_iris(site)]
+    for path in paths:
+        if not is_safe_path(path) or path.endswith("/"):
+            continue
+        iri = site.graph.iri_of(path)
+        for fmt in RESOURCE_FORMATS:
+            yield path[1:] + fmt.extension, site.representation(iri, fmt.name)
+
+
+def write_site(site: Site, target: str | Path) -> int:
+    """Write every page of ``site`` into a new directory and rename it to ``target``;
+    return how many files were written."""
+    target = Path(target)
+    _check_target(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{target}: no such directory {parent}")
+    building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+    try:
+        count = 0
+        for relative, data in pages(site):
+            _write(building, relative, data)
+            count += 1
+        (building / MARKER).write_bytes(b"written by kb site\n")
+        os.chmod(building, 0o755)
+        _swap(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return count + 1
+
+
+def _check_target(target: Path) -> None:
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InputError(f"{target}: exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise InputError(
+            f"{target}: exists and was not written by kb site (no {MARKER}); "
+            "name a new or empty directory"
+        )
+
+
+def _write(root: Path, relative: str, data: bytes) -> None:
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):  # is_safe_path already refused these
+        raise InputError(f"{relative}: would be written outside the site")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _swap(building: Path, target: Path) -> None:
+    """Put ``building`` where ``target`` is: the old directory is renamed aside first
+    and removed after, so ``target`` is always either the old site or the new one, but
+    for the instant between the two renames."""
+    if not target.exists():
+        os.replace(building, target)
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.rmdir(old)
+    os.replace(target, old)
+    try:
+        os.replace(building, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    with contextlib.suppress(OSError):
+        shutil.rmtree(old)

@@ -1,0 +1,79 @@
+"""The endpoint's answers, without a server: the row cap, and each results format read
+back by rdflib's own parsers with every kind of term (IRIs, blank nodes, language tags,
+datatypes, quotes, newlines, tabs, non-ASCII)."""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.query import Result
+
+from kb.web.sparql import RESULT_FORMATS, Endpoint, serialize
+
+DATA = """
+@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:v "plain" , "tab\\there" , "line\\nbreak \\"quoted\\" \\\\ back" , "caf\u00e9"@fr ,
+    "7"^^xsd:integer , [ ex:w "inner" ] , ex:b .
+"""
+SELECT = "SELECT ?o WHERE { <https://example.org/a> <https://example.org/v> ?o } ORDER BY ?o"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Endpoint:
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    return Endpoint(store, timeout=None)
+
+
+def _expected(endpoint: Endpoint) -> list[rdflib.term.Node]:
+    graph = rdflib.Graph()
+    for quad in endpoint.store:
+        graph.parse(data=f"{quad.subject} {quad.predicate} {quad.object} .", format="nt")
+    return sorted(
+        (o for o in graph.objects(rdflib.URIRef("https://example.org/a"), None)),
+        key=lambda t: (type(t).__name__, str(t)),
+    )
+
+
+@pytest.mark.parametrize("fmt", [f for f in RESULT_FORMATS if f.name != "html"], ids=str)
+def test_each_format_reads_back_with_every_kind_of_term(endpoint: Endpoint, fmt) -> None:  # type: ignore[no-untyped-def]
+    answer = endpoint.answer(SELECT)
+    data = serialize(answer, fmt)
+    result = Result.parse(io.BytesIO(data), format=fmt.name)
+    values = [row[0] for row in result]
+    assert len(values) == 7
+    if fmt.name == "csv":  # CSV keeps lexical forms only, by definition
+        assert {str(v) for v in values} >= {"plain", "tab\there", "caf\u00e9", "7"}
+        return
+    got = sorted(
+        (v for v in values if not isinstance(v, rdflib.BNode)),
+        key=lambda t: (type(t).__name__, str(t)),
+    )
+    want = [t for t in _expected(endpoint) if not isinstance(t, rdflib.BNode)]
+    assert got == want
+    assert any(isinstance(v, rdflib.BNode) for v in values)
+
+
+def test_ask(endpoint: Endpoint) -> None:
+    answer = endpoint.answer("ASK { ?s ?p ?o }")
+    json_, xml, csv, tsv = RESULT_FORMATS[:-1]
+    for fmt in (json_, xml):
+        assert Result.parse(io.BytesIO(serialize(answer, fmt)), format=fmt.name).askAnswer is True
+    # CSV and TSV have no standard boolean form: as pyoxigraph and kb query write it
+    assert serialize(answer, csv) == serialize(answer, tsv) == b"true\n"
+
+
+def test_rows_past_the_cap_are_cut() -> None:
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    capped = Endpoint(store, timeout=None, max_rows=3)
+    answer = capped.answer(SELECT)
+    assert len(answer.rows) == 3 and answer.truncated
+    graph = capped.answer("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert graph.ntriples.count(b"\n") == 3 and graph.truncated
+    small = capped.answer("SELECT * WHERE { ?s <https://example.org/w> ?o }")
+    assert len(small.rows) == 1 and not small.truncated
