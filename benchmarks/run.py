@@ -48,13 +48,15 @@ PEERS = str(HERE / "peers.py")
 
 @dataclass
 class Sample:
-    """One timed process: wall seconds, peak RSS in MB, exit code; None when killed."""
+    """One timed process: wall seconds, peak RSS in MB, exit code; None when killed; CPU
+    seconds (user + system, the process and the children it waited for)."""
 
     wall: float | None
     rss_mb: float | None
     code: int | None
     stdout: str = ""
     stderr: str = ""
+    cpu: float | None = None
 
 
 #: Bytes of a run's stdout kept (row counts, JSON of the peers). Never more: Linux hands a
@@ -90,6 +92,7 @@ def measure(argv: list[str], cap: float, cwd: Path | None = None) -> Sample:
             proc.returncode,
             out.read(STDOUT_KEPT).decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace")[-2000:],
+            usage.ru_utime + usage.ru_stime,
         )
 
 
@@ -107,6 +110,8 @@ class Measurement:
     code: int | None = None
     rows: int | None = None
     note: str = ""
+    #: CPU seconds (median): on a machine shared with other work, steadier than wall time
+    cpu: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -152,6 +157,7 @@ def median_of(
         last.code,
         rows(last.stdout) if rows and last.code in (0, 1) else None,
         note,
+        statistics.median(s.cpu for s in samples if s.cpu is not None),
     )
 
 
@@ -292,7 +298,8 @@ class SizeRun:
         if not m.finished:
             self.unfinished.add((op, tool))
         shown = f"{m.seconds:.2f} s" if m.finished else f"did not finish (> {self.cap:g} s)"
-        print(f"  {op:32} {tool:12} {shown}  {m.rss_mb or 0:.0f} MB {m.note}", flush=True)
+        cpu = f"{m.cpu:.2f} s CPU" if m.cpu is not None else ""
+        print(f"  {op:32} {tool:12} {shown} {cpu} {m.rss_mb or 0:.0f} MB {m.note}", flush=True)
         self.out.append(m)
         return m
 
