@@ -275,8 +275,10 @@ def ratio_verdict(name: str, n: int, value: float | None) -> str:
         if target != name or abs(n - size) > size * 0.1:
             continue
         faster = "peer ÷ kb" in name
+        if value is None and faster:
+            return f"target ≥ {limit:g}x: undecided (no agreeing peer finished; see the bound)"
         if value is None:
-            return f"target {'≥' if faster else '≤'} {limit:g}x: not measured"
+            return f"target ≤ {limit:g}x: not measured"
         if faster:
             if value >= limit:
                 return f"met (≥ {limit:g}x)"
