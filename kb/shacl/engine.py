@@ -1,4 +1,8 @@
-"""Run compiled shapes over a pyoxigraph store and collect a validation report."""
+"""Run compiled shapes over a data graph and collect a validation report.
+
+The data is behind a ``Source``: ``StoreSource`` evaluates the compiled queries with
+pyoxigraph, ``kb.remote.validation.EndpointSource`` sends the same query texts to a SPARQL
+server. The engine only ever hands a Source SELECT query texts."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -18,8 +22,53 @@ from kb.shacl.model import NotCompiled, ShapesGraph, is_true
 from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
 
+Row = dict[str, Any]
 
-def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
+
+class Source(Protocol):
+    """Where the compiled queries are evaluated: the data graph is its default graph."""
+
+    #: whether value checks must be one query each (no boolean columns to read)
+    split_checks: bool
+    #: whether ``select(text, this=focus)`` pre-binds ``?this`` (SHACL pre-binding); a
+    #: source without it cannot run the SPARQL constraints that need it
+    prebinding: bool
+
+    def select(self, text: str, this: Term | None = None) -> list[Row]:
+        """Every row of the SELECT ``text`` (variable name -> term, None when unbound),
+        with ``?this`` pre-bound to ``this`` when given."""
+        ...
+
+    def refusal(self, text: str) -> str | None:
+        """Why this source cannot evaluate ``text`` correctly (None: it can)."""
+        ...
+
+
+class StoreSource:
+    """A pyoxigraph store's default graph."""
+
+    prebinding = True
+    split_checks = False
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def select(self, text: str, this: Term | None = None) -> list[Row]:
+        """Every row of ``text`` on the store (pyoxigraph substitutes ``?this``)."""
+        bound = {ox.Variable("this"): this} if this is not None else None
+        return list(_solutions(self.store.query(text, substitutions=bound)))
+
+    def refusal(self, text: str) -> str | None:
+        """pyoxigraph evaluates every compiled query."""
+        return None
+
+
+def as_source(data: ox.Store | Source) -> Source:
+    """``data`` as a Source (a pyoxigraph store is wrapped)."""
+    return StoreSource(data) if isinstance(data, ox.Store) else data
+
+
+def _subclasses(data: Source) -> Callable[[str], list[str] | None]:
     """class -> the classes whose instances in ``data`` are the class's SHACL instances
     (rdf:type/rdfs:subClassOf*), as SPARQL IRIs: the class itself first, then each
     subclass, or the class alone when every instance of a subclass is typed with it
@@ -29,7 +78,7 @@ def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
 
     def subclasses(cls: str) -> list[str] | None:
         if cls not in cache:
-            rows = data.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS}subClassOf>* {cls} }}")
+            rows = data.select(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS}subClassOf>* {cls} }}")
             found = [row["c"] for row in rows]
             iris = all(isinstance(c, ox.NamedNode) for c in found)
             cache[cls] = sorted({str(c) for c in found} | {cls}) if iris else None
@@ -42,7 +91,7 @@ def _subclasses(data: ox.Store) -> Callable[[str], list[str] | None]:
     return subclasses
 
 
-def _typed_with_superclass(data: ox.Store, cls: str, subclasses: list[str]) -> bool:
+def _typed_with_superclass(data: Source, cls: str, subclasses: list[str]) -> bool:
     """Whether every instance of each of ``subclasses`` is also typed ``cls`` in ``data``:
     then ``?x rdf:type cls`` alone finds every SHACL instance of ``cls`` (one lookup per
     node in each shape's query, instead of one per subclass)."""
@@ -50,41 +99,46 @@ def _typed_with_superclass(data: ox.Store, cls: str, subclasses: list[str]) -> b
         return True
     rdf_type = f"<{RDF_TYPE.value}>"
     untyped = (
-        f"ASK {{ VALUES ?sub {{ {' '.join(subclasses)} }} ?x {rdf_type} ?sub "
-        f"FILTER NOT EXISTS {{ ?x {rdf_type} {cls} }} }}"
+        f"SELECT ?x WHERE {{ VALUES ?sub {{ {' '.join(subclasses)} }} ?x {rdf_type} ?sub "
+        f"FILTER NOT EXISTS {{ ?x {rdf_type} {cls} }} }} LIMIT 1"
     )
-    return not data.query(untyped)
+    return not data.select(untyped)
 
 
-def run_query(data: ox.Store, query: Query) -> Iterable[Result]:
+def run_query(data: Source, query: Query) -> Iterable[Result]:
     """Evaluate ``query`` on ``data`` and turn its rows into results."""
     for row in _rows(data, query):
         for emit in query.emits:
-            if emit.flag is not None and is_true(row[emit.flag]):
+            if emit.flag is not None and _passed(row[emit.flag]):
                 continue
             yield _result(query, emit, row)
 
 
-def _rows(data: ox.Store, query: Query) -> Iterable[dict[str, Any]]:
+def _rows(data: Source, query: Query) -> Iterable[Row]:
     """The rows of ``query``: one evaluation, or one per focus node with ``?this`` bound."""
     if query.per_focus is None and query.bound is None:
-        yield from _solutions(data.query(query.text))
+        yield from data.select(query.text)
         return
-    this = ox.Variable("this")
     if query.bound is not None:
         focus_nodes = query.bound
     else:
-        focus_nodes = [s["this"] for s in data.query(query.per_focus)]
+        focus_nodes = [s["this"] for s in data.select(query.per_focus)]
     for focus in focus_nodes:
-        for row in _solutions(data.query(query.text, substitutions={this: focus})):
+        for row in data.select(query.text, this=focus):
             row["this"] = focus
             yield row
 
 
-def _solutions(solutions: Any) -> Iterable[dict[str, Any]]:
+def _solutions(solutions: Any) -> Iterable[Row]:
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         yield {name: solution[name] for name in names}
+
+
+def _passed(flag: Term | None) -> bool:
+    """Whether a check's flag column says it passed: true (Virtuoso answers booleans as
+    the integer 1)."""
+    return is_true(flag) or (isinstance(flag, ox.Literal) and flag.value == "1")
 
 
 def _result(query: Query, emit: Emit, row: dict[str, Any]) -> Result:
@@ -143,7 +197,7 @@ class _Planned:
 
 
 def validate_compiled(
-    data: ox.Store,
+    data: ox.Store | Source,
     shapes: Any,
     *,
     progress: Callable[[int, int], None] | None = None,
@@ -156,14 +210,20 @@ def validate_compiled(
     total)`` is called after each targeted shape; ``workers`` threads evaluate shapes side
     by side; ``timing`` hears the time of every query."""
     compiling, cpu = time.perf_counter(), time.thread_time()
+    data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    compiler = Compiler(shapes_graph, _subclasses(data))
+    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks)
     planned: list[_Planned] = []
     unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
     for node in targeted:
         try:
-            planned.append(_Planned(node, compiler.queries(node), compiler.probe(node)))
+            queries = compiler.queries(node)
+            _check_source(data, queries)
+            probe = compiler.probe(node) if getattr(data, "probes", True) else None
+            if probe is not None and data.refusal(probe):
+                probe = None
+            planned.append(_Planned(node, queries, probe))
         except NotCompiled as exc:
             unsupported.append(UnsupportedShape(node, str(exc)))
     if timing is not None:
@@ -201,6 +261,16 @@ def validate_compiled(
     return Report(conforms=True, unsupported=unsupported).adding(results)
 
 
+def _check_source(data: Source, queries: list[Query]) -> None:
+    """NotCompiled when ``data`` cannot evaluate one of ``queries`` as the engine means it."""
+    for query in queries:
+        if query.per_focus is not None and not data.prebinding:
+            raise NotCompiled("a SPARQL constraint needing $this pre-bound (nested $this)")
+        reason = data.refusal(query.text)
+        if reason:
+            raise NotCompiled(reason)
+
+
 def _cost(shape: _Planned) -> int:
     """A rough guess of a shape's cost, to start the costly ones first: the text of what
     runs over every focus node (its probe, else its queries); SHACL-SPARQL counts double
@@ -215,7 +285,7 @@ NARROW_LIMIT = 2000
 
 
 def _narrowed(
-    data: ox.Store,
+    data: Source,
     compiler: Compiler,
     lock: threading.Lock,
     shape: _Planned,
@@ -223,11 +293,11 @@ def _narrowed(
 ) -> list[Query]:
     """The shape's queries for the focus nodes that fail its one-pass probe only: none
     when every focus node conforms (the usual case), else the same queries on those
-    nodes (all of them when there are many, or blank nodes among them)."""
+    nodes (all of them when there are many)."""
     if shape.probe is None:
         return shape.queries
     started, cpu = time.perf_counter(), time.thread_time()
-    failing = [row["this"] for row in data.query(shape.probe)]
+    failing = [row["this"] for row in data.select(shape.probe)]
     if timing is not None:
         seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
         probe = "probe: focus nodes failing any constraint"
@@ -238,6 +308,8 @@ def _narrowed(
         return shape.queries
     blank = [f for f in failing if isinstance(f, ox.BlankNode)]
     named = [f for f in failing if not isinstance(f, ox.BlankNode)]
+    if blank and not data.prebinding:
+        return shape.queries
     with lock:
         queries = compiler.queries(shape.node, only=named) if named else []
         if blank:
