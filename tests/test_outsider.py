@@ -72,3 +72,32 @@ def test_a_path_that_is_no_iri_is_a_404(
     assert status == 404, body[:300]
     assert not caplog.records  # no traceback logged as a bug
     assert b"<script>" not in body
+
+
+# --- kb site: what the data names never replaces the site's own files ---
+
+CLASHING = """@prefix schema: <https://schema.org/> .
+@prefix base: <https://w3id.org/lifesci-news-kb/> .
+base:index schema:name "NOT THE HOME PAGE" .
+base:sparql schema:name "NOT THE SPARQL NOTE" .
+base:404 schema:name "NOT THE 404 PAGE" .
+<https://w3id.org/lifesci-news-kb/queries/persons> schema:name "NOT THE QUESTION" .
+<https://w3id.org/lifesci-news-kb/id/x> schema:name "x" .
+<https://w3id.org/lifesci-news-kb/id/x.html/y> schema:name "NOT A FILE UNDER A FILE" .
+<https://w3id.org/lifesci-news-kb/id/%s> schema:name "NOT A NAME TOO LONG" .
+""" % ("a" * 300)
+
+
+def test_a_resource_never_replaces_the_sites_own_files(tmp_path: Path) -> None:
+    from kb.web.site import write_site
+
+    data = tmp_path / "clash.ttl"
+    data.write_text(CLASHING)
+    site = load_site(Layout(MINI), [data], timeout=None)
+    target = tmp_path / "site"
+    write_site(site, target)
+    for name in ("index.html", "sparql.html", "404.html", "queries/persons.html"):
+        assert b"NOT THE" not in (target / name).read_bytes(), name
+    assert (target / "id/x.html").is_file() and (target / "id/x.ttl").is_file()
+    # the clashing and the unnameable resources are left out, not the whole site
+    assert not [p for p in target.rglob("*") if "aaaa" in p.name or p.name == "y.html"]

@@ -111,7 +111,30 @@ def resource_iris(site: Site) -> list[str]:
 
 
 def pages(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(relative file path, bytes) of every file of the site, in a fixed order."""
+    """(relative file path, bytes) of every file of the site, in a fixed order. The
+    site's own files come first and keep their names: a resource whose files would
+    replace one of them (an IRI ending in ``/index``, ``/sparql``, ``/404``,
+    ``/queries/NAME``), clash with another resource's file or directory, or need a
+    name longer than a file system allows, is left out, as the server's own routes
+    win over a resource there too."""
+    claims = _Claims()
+    for relative, data in _own_files(site):
+        claims.take([relative])
+        yield relative, data
+    specials = ["/ontology"] + (["/shapes"] if site.graph.shapes is not None else [])
+    paths = specials + [site.graph.path_of(iri) or "" for iri in resource_iris(site)]
+    for path in paths:
+        if not is_safe_path(path) or path.endswith("/"):
+            continue
+        names = [path[1:] + fmt.extension for fmt in RESOURCE_FORMATS]
+        if not claims.take(names):
+            continue
+        iri = site.graph.iri_of(path)
+        for fmt, name in zip(RESOURCE_FORMATS, names, strict=True):
+            yield name, site.representation(iri, fmt.name)
+
+
+def _own_files(site: Site) -> Iterator[tuple[str, bytes]]:
     from kb.catalogue import catalogue
 
     yield "index.html", site.pages.home().encode()
@@ -121,16 +144,38 @@ def pages(site: Site) -> Iterator[tuple[str, bytes]]:
     yield "sparql.html", site.pages.error("/sparql", 200, note).encode()
     yield ".htaccess", apache_snippet().encode()
     yield "nginx.conf", NGINX.encode()
+    yield MARKER, b"written by kb site\n"
     for entry in catalogue(site.pages.layout):
         yield f"queries/{entry.name}.html", site.pages.question(entry.name).encode()
-    specials = ["/ontology"] + (["/shapes"] if site.graph.shapes is not None else [])
-    paths = specials + [site.graph.path_of(iri) or "" for iri in resource_iris(site)]
-    for path in paths:
-        if not is_safe_path(path) or path.endswith("/"):
-            continue
-        iri = site.graph.iri_of(path)
-        for fmt in RESOURCE_FORMATS:
-            yield path[1:] + fmt.extension, site.representation(iri, fmt.name)
+
+
+#: The longest file name (one path segment) common file systems allow, in bytes.
+MAX_NAME_BYTES = 255
+
+
+class _Claims:
+    """The files and directories of the site so far: a new file may be neither."""
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.directories: set[str] = set()
+
+    def take(self, names: list[str]) -> bool:
+        """Claim every one of ``names`` (relative paths), or none when one clashes."""
+        wanted_directories: set[str] = set()
+        for name in names:
+            parts = name.split("/")
+            if any(len(part.encode()) > MAX_NAME_BYTES for part in parts):
+                return False
+            above = {"/".join(parts[:i]) for i in range(1, len(parts))}
+            if name in self.files or name in self.directories or above & self.files:
+                return False
+            wanted_directories |= above
+        if wanted_directories & set(names):
+            return False
+        self.files.update(names)
+        self.directories |= wanted_directories
+        return True
 
 
 def write_site(site: Site, target: str | Path) -> int:
@@ -147,13 +192,12 @@ def write_site(site: Site, target: str | Path) -> int:
         for relative, data in pages(site):
             _write(building, relative, data)
             count += 1
-        (building / MARKER).write_bytes(b"written by kb site\n")
         os.chmod(building, 0o755)
         _swap(building, target)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    return count + 1
+    return count
 
 
 def _check_target(target: Path) -> None:
