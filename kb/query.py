@@ -77,6 +77,7 @@ def prepare(
     """Check the query (read-only, no SERVICE unless allowed) and add its bindings:
     ``NAME=VALUE`` strings, then catalogue defaults for parameters left unbound."""
     form = sparql_text.query_form(text)
+    sparql_text.check_nesting(text, source)
     if not allow_service and sparql_text.uses_service(text):
         raise InputError("SERVICE is refused in local queries; pass --allow-service to allow it")
     terms = dict(sparql_text.parse_binding(b) for b in bindings)

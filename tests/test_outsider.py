@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from kb.resources import Layout
 from kb.web.app import Site, create_app, load_site
-from tests.helpers import MINI
+from tests.helpers import KB_SCRIPT, MINI
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
 
@@ -101,3 +103,49 @@ def test_a_resource_never_replaces_the_sites_own_files(tmp_path: Path) -> None:
     assert (target / "id/x.html").is_file() and (target / "id/x.ttl").is_file()
     # the clashing and the unnameable resources are left out, not the whole site
     assert not [p for p in target.rglob("*") if "aaaa" in p.name or p.name == "y.html"]
+
+
+# --- SPARQL nested deep enough to overflow pyoxigraph's stack: refused, never a crash ---
+
+
+def _nested(depth: int) -> str:
+    return "SELECT * WHERE { " + "{" * depth + " ?s ?p ?o " + "}" * depth + " }"
+
+
+def test_a_deeply_nested_query_is_refused_not_a_crash(tmp_path: Path) -> None:
+    query = tmp_path / "deep.rq"
+    query.write_text(_nested(3000))
+    # --timeout 0 runs in kb's own process: before, pyoxigraph's parser overflowed its
+    # stack and the process died of SIGSEGV (the server too, under kb serve --timeout 0)
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "nested more than" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_deeply_nested_query_is_a_400_from_the_endpoint(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/sparql?query=" + quote(_nested(3000)).encode())
+    assert status == 400 and b"nested more than" in body
+    assert hostile_site.endpoint.answer(_nested(20)).form == "SELECT"  # shallow ones run
+
+
+def test_deeply_nested_sparql_in_shapes_is_refused_not_a_crash(tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    select = _nested(3000).replace("SELECT *", "SELECT $this").replace("?s", "$this")
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f'  sh:sparql [ sh:select """{select}""" ] .\n'
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "nests brackets more than" in done.stderr
