@@ -149,3 +149,41 @@ def test_deeply_nested_sparql_in_shapes_is_refused_not_a_crash(tmp_path: Path) -
     )
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "nests brackets more than" in done.stderr
+
+
+# --- RDF/XML nested deep: refused at once, in a file or in a server's answer ---
+
+
+def _deep_rdfxml(depth: int) -> bytes:
+    open_, close = "<ex:p><rdf:Description>", "</rdf:Description></ex:p>"
+    return (
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:ex="http://example.org/"><rdf:Description rdf:about="http://example.org/a">'
+        + open_ * depth
+        + "<ex:p>1</ex:p>"
+        + close * depth
+        + "</rdf:Description></rdf:RDF>\n"
+    ).encode()
+
+
+def test_deeply_nested_rdfxml_is_refused_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "deep.rdf"
+    data.write_bytes(_deep_rdfxml(40_000))  # 1.9 MB; before, pyoxigraph took minutes
+    done = subprocess.run(
+        [KB_SCRIPT, "export", str(data)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2, done.stderr
+    assert "nested more than 1000 elements deep" in done.stderr
+
+
+def test_deeply_nested_rdfxml_from_a_server_is_refused() -> None:
+    from kb.errors import ServerError
+    from kb.remote.answers import parse_rdf
+    from kb.remote.client import HttpClient, Response
+
+    headers = {"content-type": "application/rdf+xml"}
+    answer = Response(200, "OK", headers, _deep_rdfxml(2000))
+    with pytest.raises(ServerError, match="nested more than"):
+        parse_rdf(HttpClient(), "http://127.0.0.1:9/store", answer)
+    shallow = Response(200, "OK", headers, _deep_rdfxml(50))
+    assert len(parse_rdf(HttpClient(), "http://127.0.0.1:9/store", shallow)) == 51
