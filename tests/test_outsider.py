@@ -187,3 +187,46 @@ def test_deeply_nested_rdfxml_from_a_server_is_refused() -> None:
         parse_rdf(HttpClient(), "http://127.0.0.1:9/store", answer)
     shallow = Response(200, "OK", headers, _deep_rdfxml(50))
     assert len(parse_rdf(HttpClient(), "http://127.0.0.1:9/store", shallow)) == 51
+
+
+# --- a server's redirect Location passes the checks a user's URL passes ---
+
+
+@pytest.fixture(scope="module")
+def redirecting() -> Iterator[str]:
+    """A server whose every answer is a 307 to the Location named in the query string."""
+    import http.server
+    import threading
+    from urllib.parse import unquote_to_bytes
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            location = unquote_to_bytes(self.path.partition("?")[2]).decode("latin-1")
+            self.send_response(307)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://[::1/x", "/é", "/a b", "http://u:p@{host}/x", "http://{host}@127.0.0.2/x"],
+)
+def test_a_malformed_redirect_is_one_line_not_followed(redirecting: str, location: str) -> None:
+    from kb.errors import ServerError
+    from kb.remote.client import HttpClient
+
+    host = redirecting.split("/")[2]
+    url = redirecting + "?" + quote(location.format(host=host), safe="")
+    with pytest.raises(ServerError, match="not followed"):
+        HttpClient(timeout=10).request("GET", url)
