@@ -230,3 +230,17 @@ def test_a_malformed_redirect_is_one_line_not_followed(redirecting: str, locatio
     url = redirecting + "?" + quote(location.format(host=host), safe="")
     with pytest.raises(ServerError, match="not followed"):
         HttpClient(timeout=10).request("GET", url)
+
+
+def test_link_headers_never_read_as_a_scheme(tmp_path: Path) -> None:
+    data = tmp_path / "colon.ttl"
+    data.write_text(
+        "<https://w3id.org/lifesci-news-kb/javascript:alert(1)> <https://schema.org/name> 'x' ."
+    )
+    site = load_site(Layout(MINI), [data], timeout=None)
+    status, headers, _ = call(site, b"/javascript:alert(1)", headers={"Accept": "text/turtle"})
+    assert status == 200
+    links = [part.split(">")[0].lstrip(" <") for part in headers["link"].split(",")]
+    assert links and all(link.startswith("./javascript:") for link in links), links
+    status, headers, _ = call(site, b"/javascript:alert(1).ttl")
+    assert headers["content-location"].startswith("./")

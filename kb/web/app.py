@@ -269,6 +269,8 @@ async def resource(request: Request) -> Response:
         body = await run_in_threadpool(site.representation, iri, fmt.name)
     # relative to the request (the last segment), so they hold behind a proxy's prefix
     name = bare.rsplit("/", 1)[-1]
+    if ":" in name:  # "javascript:x.ttl" would read as a scheme, "./javascript:x.ttl" not
+        name = "./" + name
     links = ", ".join(
         f'<{name}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
     )
