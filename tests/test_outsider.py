@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -244,3 +246,27 @@ def test_link_headers_never_read_as_a_scheme(tmp_path: Path) -> None:
     assert links and all(link.startswith("./javascript:") for link in links), links
     status, headers, _ = call(site, b"/javascript:alert(1).ttl")
     assert headers["content-location"].startswith("./")
+
+
+# --- kb site ended by SIGTERM / SIGHUP leaves no half-built directory ---
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_kb_site_ended_by_a_signal_leaves_nothing_half_built(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    process = subprocess.Popen(
+        [KB_SCRIPT, "site", "-o", str(tmp_path / "site")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not list(tmp_path.glob(".site.*.new/id")) and process.poll() is None:
+            time.sleep(0.05)  # until it is writing pages
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signum, stderr
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())

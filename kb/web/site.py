@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kb.errors import InputError
+from kb.interrupts import signals_raise
 from kb.web.app import CSP, Site
 from kb.web.model import is_safe_path
 from kb.web.negotiation import RESOURCE_FORMATS
@@ -186,17 +187,19 @@ def write_site(site: Site, target: str | Path) -> int:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{target}: no such directory {parent}")
-    building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
-    try:
-        count = 0
-        for relative, data in pages(site):
-            _write(building, relative, data)
-            count += 1
-        os.chmod(building, 0o755)
-        _swap(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+    # SIGTERM / SIGHUP raise here, so the half-built directory is removed as on any failure
+    with signals_raise():
+        building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+        try:
+            count = 0
+            for relative, data in pages(site):
+                _write(building, relative, data)
+                count += 1
+            os.chmod(building, 0o755)
+            _swap(building, target)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
     return count
 
 
