@@ -143,8 +143,11 @@ def _first_command(argv: list[str]) -> int:
 
 
 def _fail(message: str, code: int) -> None:
-    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``."""
-    _echo_err(" ".join(message.split()))
+    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``;
+    it may quote a file or a server, so nothing in it acts on the terminal."""
+    from kb.output import printable
+
+    _echo_err(printable(" ".join(message.split())))
     sys.exit(code)
 
 

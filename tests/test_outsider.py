@@ -196,7 +196,8 @@ def test_deeply_nested_rdfxml_from_a_server_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def redirecting() -> Iterator[str]:
-    """A server whose every answer is a 307 to the Location named in the query string."""
+    """A server whose every answer is a 307 to the Location named in the query string
+    (or, for ``500:BODY``, an HTTP 500 with that body)."""
     import http.server
     import threading
     from urllib.parse import unquote_to_bytes
@@ -204,10 +205,19 @@ def redirecting() -> Iterator[str]:
     class Redirect(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             location = unquote_to_bytes(self.path.partition("?")[2]).decode("latin-1")
+            if location.startswith("500:"):  # an error whose body is the rest
+                body = location[4:].encode("latin-1")
+                self.send_response(500)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             self.send_response(307)
             self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        do_POST = do_GET
 
         def log_message(self, *args: object) -> None:
             pass
@@ -270,3 +280,46 @@ def test_kb_site_ended_by_a_signal_leaves_nothing_half_built(
         process.kill()
     assert process.returncode == 128 + signum, stderr
     assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
+
+
+# --- nothing from the data or a server acts on the terminal ---
+
+ANSI_NAME = "Evil\\u001b]0;pwned\\u0007\\u001b[2J\\u202eTXT"
+
+
+def test_query_tables_and_messages_never_carry_terminal_controls(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import kb
+
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    person = "<https://w3id.org/lifesci-news-kb/id/person/ansi>"
+    (root / "data" / "ansi.ttl").write_text(f'{person} <https://schema.org/name> "{ANSI_NAME}" .\n')
+    result = kb("query", "SELECT ?n WHERE { ?p <https://schema.org/name> ?n }", root=root)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "Evil\\u001B]0;pwned\\u0007\\u001B[2J\\u202ETXT" in result.stdout
+
+
+def test_an_error_quoting_a_server_never_carries_terminal_controls(redirecting: str) -> None:
+    import os
+    import pty
+
+    url = redirecting + "?" + quote("500:<p>\x1b]0;pwned\x07\x1b[2J</p>", safe="")
+    # stderr on a terminal: click strips some escapes from a pipe, none from a terminal
+    reader, writer = pty.openpty()
+    try:
+        done = subprocess.run(
+            [KB_SCRIPT, "query", "ASK {}", "--endpoint", url, "--timeout", "10"],
+            stdout=subprocess.DEVNULL,
+            stderr=writer,
+            timeout=60,
+        )
+        said = os.read(reader, 65536)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert done.returncode == 3, said
+    assert b"HTTP 500" in said and b"pwned" in said
+    assert b"\x1b" not in said and b"\x07" not in said, said
