@@ -323,3 +323,15 @@ def test_an_error_quoting_a_server_never_carries_terminal_controls(redirecting: 
     assert done.returncode == 3, said
     assert b"HTTP 500" in said and b"pwned" in said
     assert b"\x1b" not in said and b"\x07" not in said, said
+
+
+# --- kb serve --host: never every interface by accident ---
+
+
+@pytest.mark.parametrize(("host", "said"), [("", "--host is empty"), ("no such host", "--host")])
+def test_an_empty_or_unknown_host_is_a_usage_error(host: str, said: str) -> None:
+    from kb.errors import UsageError
+    from kb.web.app import _bind
+
+    with pytest.raises(UsageError, match=said):
+        _bind(host, 0).close()  # before: "" listened on 0.0.0.0, the whole network

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kb.errors import InputError, KBError, ServerError, TimeLimitError
+from kb.errors import InputError, KBError, ServerError, TimeLimitError, UsageError
 from kb.namespaces import BASE
 from kb.resources import Layout
 from kb.web.model import WebGraph, is_safe_path
@@ -486,9 +486,9 @@ def serve(
         timeout_keep_alive=5,
         limit_concurrency=200,
     )
-    bound_port = listening.getsockname()[1]
+    bound_host, bound_port = listening.getsockname()[:2]
     if ready is not None:
-        shown = f"[{host}]" if ":" in host else host
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         ready(f"http://{shown}:{bound_port}/")
     try:
         uvicorn.Server(config).run(sockets=[listening])
@@ -498,12 +498,22 @@ def serve(
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host`` (``[::1]`` is read as ``::1``). An empty host or
+    one that names no address is refused (UsageError): the socket API would read an
+    empty one as every interface, putting the server on the network unasked."""
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host.strip():
+        raise UsageError("--host is empty; give an address (127.0.0.1, or 0.0.0.0 for all)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listening = socket.socket(family, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((host, port))
         listening.listen(2048)
+    except socket.gaierror as exc:
+        listening.close()
+        raise UsageError(f"--host {host}: not an address here ({exc.strerror or exc})") from None
     except OSError as exc:
         listening.close()
         raise ServerError(f"{host}:{port}: {exc.strerror or exc}") from None
