@@ -335,3 +335,30 @@ def test_an_empty_or_unknown_host_is_a_usage_error(host: str, said: str) -> None
 
     with pytest.raises(UsageError, match=said):
         _bind(host, 0).close()  # before: "" listened on 0.0.0.0, the whole network
+
+
+# --- SPARQL XML results that XML 1.0 cannot carry: refused, never written broken ---
+
+CONTROL_QUERY = 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'
+
+
+def test_xml_results_with_a_control_character_are_refused() -> None:
+    from tests.helpers import kb
+
+    result = kb("query", CONTROL_QUERY, "--format", "xml")
+    assert result.exit_code == 2, result.output
+    assert "U+0001" in result.stderr and "<sparql" not in result.stdout
+    assert kb("query", CONTROL_QUERY, "--format", "json").exit_code == 0
+
+
+def test_the_endpoint_never_sends_broken_xml(hostile_site: Site) -> None:
+    import xml.dom.minidom
+
+    xml_please = {"Accept": "application/sparql-results+xml"}
+    target = b"/sparql?query=" + quote(CONTROL_QUERY).encode()
+    status, _, body = call(hostile_site, target, headers=xml_please)
+    assert status == 406 and b"U+0001" in body, (status, body[:200])
+    plain = b"/sparql?query=" + quote('SELECT ?x WHERE { BIND("a<&b" AS ?x) }').encode()
+    status, _, body = call(hostile_site, plain, headers=xml_please)
+    assert status == 200
+    xml.dom.minidom.parseString(body)

@@ -346,7 +346,10 @@ async def sparql(request: Request) -> Response:
         return _not_acceptable(request, site, answer.formats)
     if fmt.name == "html":
         return _sparql_page(request, site, query, answer, None)
-    body = await run_in_threadpool(serialize, answer, fmt)
+    try:
+        body = await run_in_threadpool(serialize, answer, fmt)
+    except KBError as exc:  # an answer this format cannot carry (XML and U+0001)
+        return _sparql_error(request, site, query, 406, str(exc))
     return respond(request, body, _media(fmt))
 
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph
 
 from kb.errors import InputError, TimeLimitError
-from kb.query import PreparedQuery, execute, prepare
+from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
 from kb.web.negotiation import RDF_FORMATS, Representation
 
 #: Longest query text accepted (characters).
@@ -314,7 +314,9 @@ def _xml(answer: Answer) -> bytes:
                 )
         out.append("</result>\n")
     out.append("</results>\n</sparql>\n")
-    return "".join(out).encode()
+    document = "".join(out).encode()
+    refuse_unwritable_xml(document)
+    return document
 
 
 def _xml_term(term: dict[str, str]) -> str:
