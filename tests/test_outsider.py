@@ -362,3 +362,17 @@ def test_the_endpoint_never_sends_broken_xml(hostile_site: Site) -> None:
     status, _, body = call(hostile_site, plain, headers=xml_please)
     assert status == 200
     xml.dom.minidom.parseString(body)
+
+
+# --- --base-iri that no IRI could fall under: a usage error, not an empty site ---
+
+
+@pytest.mark.parametrize(
+    "base", ["", "not an iri", "javascript:x//", "https://w3id.org/lifesci-news-kb"]
+)
+def test_a_base_iri_that_maps_nothing_is_refused(tmp_path: Path, base: str) -> None:
+    from tests.helpers import kb
+
+    result = kb("site", "-o", str(tmp_path / "site"), "--base-iri", base)
+    assert result.exit_code == 2, result.output
+    assert "--base-iri" in result.stderr and not (tmp_path / "site").exists()
