@@ -376,3 +376,9 @@ def test_a_base_iri_that_maps_nothing_is_refused(tmp_path: Path, base: str) -> N
     result = kb("site", "-o", str(tmp_path / "site"), "--base-iri", base)
     assert result.exit_code == 2, result.output
     assert "--base-iri" in result.stderr and not (tmp_path / "site").exists()
+
+
+def test_several_formats_asked_at_once_are_a_400(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/id/person/evil?format=ttl&format=html")
+    assert status == 400 and b"one format" in body  # before: the last one won, silently
+    assert call(hostile_site, b"/id/person/evil?format=ttl")[0] == 200

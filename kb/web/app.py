@@ -220,7 +220,10 @@ def error_page(request: Request, status: int, message: str, site: Site) -> Respo
 def _requested_format(request: Request, path: str) -> tuple[str, Representation | None, bool]:
     """(the resource path, the format asked for by ``?format=`` or an extension or None,
     whether one was asked for that way)."""
-    name = request.query_params.get("format")
+    names = request.query_params.getlist("format")
+    if len(names) > 1:  # which one? as /sparql with several queries: ask for one
+        raise HTTPException(400, "give one format, not several")
+    name = names[0] if names else None
     if name is not None:
         fmt = FORMAT_NAMES.get(name.lower())
         if fmt is None:
