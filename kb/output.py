@@ -107,6 +107,8 @@ def report_summary(report: Report) -> str:
         ]
     )
     verdict = "conforms" if report.conforms else "does not conform"
+    if report.not_checked:
+        verdict += f" (partial: {_plural(len(report.not_checked), 'shape')} not checked)"
     return f"{verdict}: {counts}"
 
 
@@ -127,6 +129,8 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     hidden = len(report.results) - len(shown)
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")
+    for skipped in report.not_checked:
+        lines.append(f"not checked: {short(str(skipped.shape))} ({skipped.reason})")
     lines.append(report_summary(report))
     return "\n".join(lines) + "\n"
 
@@ -142,6 +146,9 @@ def stats_text(stats: Stats, report: Report | None = None) -> str:
             ["property", "uses"], [[short(k), str(n)] for k, n in stats.properties], max_rows=None
         )
     )
+    if stats.bases:
+        rows = [[short(k), str(n)] for k, n in stats.bases]
+        parts.append(table(["basis", "statements"], rows, max_rows=None))
     if report is not None:
         parts.append(f"shapes: {report_summary(report)}\n")
     return "\n".join(parts)
