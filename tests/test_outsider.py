@@ -197,7 +197,7 @@ def test_deeply_nested_rdfxml_from_a_server_is_refused() -> None:
 @pytest.fixture(scope="module")
 def redirecting() -> Iterator[str]:
     """A server whose every answer is a 307 to the Location named in the query string
-    (or, for ``500:BODY``, an HTTP 500 with that body)."""
+    (or, for ``500:BODY`` or ``200:BODY``, that status with that body as SPARQL JSON)."""
     import http.server
     import threading
     from urllib.parse import unquote_to_bytes
@@ -205,9 +205,10 @@ def redirecting() -> Iterator[str]:
     class Redirect(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             location = unquote_to_bytes(self.path.partition("?")[2]).decode("latin-1")
-            if location.startswith("500:"):  # an error whose body is the rest
+            if location[:4] in ("500:", "200:"):  # an answer whose body is the rest
                 body = location[4:].encode("latin-1")
-                self.send_response(500)
+                self.send_response(int(location[:3]))
+                self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -382,3 +383,16 @@ def test_several_formats_asked_at_once_are_a_400(hostile_site: Site) -> None:
     status, _, body = call(hostile_site, b"/id/person/evil?format=ttl&format=html")
     assert status == 400 and b"one format" in body  # before: the last one won, silently
     assert call(hostile_site, b"/id/person/evil?format=ttl")[0] == 200
+
+
+def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: str) -> None:
+    rows = '{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"uri","value":"a:b"}}]}}'
+    url = redirecting + "?" + quote("200:" + rows, safe="")
+    done = subprocess.run(
+        [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr  # before: KeyError, a traceback, exit 1
+    assert "without the variable" in done.stderr and "Traceback" not in done.stderr
