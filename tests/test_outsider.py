@@ -396,3 +396,16 @@ def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: st
     )
     assert done.returncode == 3, done.stderr  # before: KeyError, a traceback, exit 1
     assert "without the variable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_endpoint_of_an_empty_graph_is_no_conforms(redirecting: str) -> None:
+    nothing = '{"head":{"vars":["s"]},"results":{"bindings":[]}}'
+    url = redirecting + "?" + quote("200:" + nothing, safe="")
+    done = subprocess.run(
+        [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, (done.stdout, done.stderr)  # before: "conforms", exit 0
+    assert "holds no triple" in done.stderr and "conforms" not in done.stdout

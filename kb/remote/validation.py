@@ -147,6 +147,13 @@ class EndpointSource:
         with self._lock:
             if self._ready:
                 return
+            _, anything, _, _ = self._request("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+            if not anything:  # nothing to validate is no "conforms"
+                raise self._client().fail(
+                    self.endpoint_url,
+                    f"the graph <{self.graph}> holds no triple there (not pushed yet? "
+                    "another --graph?); nothing to validate",
+                )
             _, rows, _, server = self._request(_OPEN_TYPES)
             self.virtuoso = "virtuoso" in server.lower()
             self.closed_types = not rows
