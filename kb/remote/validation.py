@@ -152,7 +152,7 @@ class EndpointSource:
                 raise self._client().fail(
                     self.endpoint_url,
                     f"the graph <{self.graph}> holds no triple there (not pushed yet? "
-                    "another --graph?); nothing to validate",
+                    "another --graph?)",
                 )
             _, rows, _, server = self._request(_OPEN_TYPES)
             self.virtuoso = "virtuoso" in server.lower()
