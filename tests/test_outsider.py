@@ -409,3 +409,25 @@ def test_validate_endpoint_of_an_empty_graph_is_no_conforms(redirecting: str) ->
     )
     assert done.returncode == 3, (done.stdout, done.stderr)  # before: "conforms", exit 0
     assert "holds no triple" in done.stderr and "conforms" not in done.stdout
+
+
+# --- a resource RDF/XML cannot carry: the other formats still, never a 500 ---
+
+
+def test_a_resource_rdfxml_cannot_carry_is_a_406_and_left_out_of_the_site(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kb.web.site import write_site
+
+    data = tmp_path / "control.nt"
+    data.write_text(
+        '<https://w3id.org/lifesci-news-kb/id/ctl> <https://schema.org/name> "a\\u0001b" .\n'
+    )
+    site = load_site(Layout(MINI), [data], timeout=None)
+    with caplog.at_level(logging.ERROR, logger="kb.web"):
+        status, _, body = call(site, b"/id/ctl", headers={"Accept": "application/rdf+xml"})
+    assert status == 406 and b"U+0001" in body and not caplog.records
+    assert call(site, b"/id/ctl", headers={"Accept": "text/turtle"})[0] == 200
+    write_site(site, tmp_path / "site")
+    assert (tmp_path / "site/id/ctl.ttl").is_file() and (tmp_path / "site/id/ctl.html").is_file()
+    assert not (tmp_path / "site/id/ctl.rdf").exists()

@@ -269,7 +269,14 @@ async def resource(request: Request) -> Response:
             return _not_acceptable(request, site, RESOURCE_FORMATS)
     body = site.cached(iri, fmt.name)
     if body is None:
-        body = await run_in_threadpool(site.representation, iri, fmt.name)
+        try:
+            body = await run_in_threadpool(site.representation, iri, fmt.name)
+        except KBError as exc:  # a format that cannot carry it (RDF/XML and U+0001)
+            offers = [r for r in RESOURCE_FORMATS if r is not fmt]
+            listed = ", ".join(r.media_type for r in offers)
+            message = f"{exc}; available: {listed}"
+            page = site.pages.error(request.url.path, 406, message).encode()
+            return respond(request, page, "text/html; charset=utf-8", 406)
     # relative to the request (the last segment), so they hold behind a proxy's prefix
     name = bare.rsplit("/", 1)[-1]
     if ":" in name:  # "javascript:x.ttl" would read as a scheme, "./javascript:x.ttl" not

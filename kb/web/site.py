@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kb.errors import InputError
+from kb.errors import InputError, KBError
 from kb.interrupts import signals_raise
 from kb.web.app import CSP, Site
 from kb.web.model import is_safe_path
@@ -132,7 +132,10 @@ def pages(site: Site) -> Iterator[tuple[str, bytes]]:
             continue
         iri = site.graph.iri_of(path)
         for fmt, name in zip(RESOURCE_FORMATS, names, strict=True):
-            yield name, site.representation(iri, fmt.name)
+            try:
+                yield name, site.representation(iri, fmt.name)
+            except KBError:  # a format that cannot carry it (RDF/XML and U+0001): left out
+                continue
 
 
 def _own_files(site: Site) -> Iterator[tuple[str, bytes]]:
