@@ -48,13 +48,15 @@ PEERS = str(HERE / "peers.py")
 
 @dataclass
 class Sample:
-    """One timed process: wall seconds, peak RSS in MB, exit code; None when killed."""
+    """One timed process: wall seconds, peak RSS in MB, exit code; None when killed; CPU
+    seconds (user + system, the process and the children it waited for)."""
 
     wall: float | None
     rss_mb: float | None
     code: int | None
     stdout: str = ""
     stderr: str = ""
+    cpu: float | None = None
 
 
 #: Bytes of a run's stdout kept (row counts, JSON of the peers). Never more: Linux hands a
@@ -90,6 +92,7 @@ def measure(argv: list[str], cap: float, cwd: Path | None = None) -> Sample:
             proc.returncode,
             out.read(STDOUT_KEPT).decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace")[-2000:],
+            usage.ru_utime + usage.ru_stime,
         )
 
 
@@ -107,6 +110,8 @@ class Measurement:
     code: int | None = None
     rows: int | None = None
     note: str = ""
+    #: CPU seconds (median): on a machine shared with other work, steadier than wall time
+    cpu: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -152,6 +157,7 @@ def median_of(
         last.code,
         rows(last.stdout) if rows and last.code in (0, 1) else None,
         note,
+        statistics.median(s.cpu for s in samples if s.cpu is not None),
     )
 
 
@@ -159,6 +165,20 @@ def csv_rows(stdout: str) -> int:
     """Rows of a SPARQL CSV result (header excluded)."""
     lines = [line for line in stdout.splitlines() if line.strip()]
     return max(0, len(lines) - 1)
+
+
+def json_results(stdout: str) -> int | None:
+    """Validation results in ``kb validate --format json`` or a peer's JSON line."""
+    try:
+        found = json.loads(stdout)["results"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return len(found) if isinstance(found, list) else int(found)
+
+
+def turtle_results(stdout: str) -> int:
+    """Validation results in a Turtle report (Jena's)."""
+    return stdout.count("sh:ValidationResult")
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,12 +213,14 @@ class Workspace:
     def queries_json(self) -> Path:
         return self.directory / "queries.json"
 
-    def prepare(self, seed: int) -> dict[str, object]:
-        """Generate the data and everything the peers read (not timed)."""
+    def prepare(self, seed: int, defects: int = 0) -> dict[str, object]:
+        """Generate the data (with ``defects``) and everything the peers read (not timed)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         gen = [PY, str(HERE / "generate.py"), "--triples", str(self.triples)]
+        gen += ["--defects", str(defects)] if defects else []
         subprocess.run([*gen, "--seed", str(seed), "-o", str(self.data)], check=True)
         meta = json.loads(Path(f"{self.data}.meta.json").read_text())
+        meta["defects"] = defects
         for path, fmt in ((self.entailed_ttl, "turtle"), (self.entailed_nt, "nt")):
             export = [KB, "export", str(self.data), "--inference", "rdfs", "--with-ontology"]
             subprocess.run([*export, "--format", fmt, "-o", str(path)], check=True)
@@ -263,46 +285,73 @@ class SizeRun:
         self.arq_max = arq_max
         self.n = int(meta["triples"])
         self.out: list[Measurement] = []
+        #: (operation, tool) of the peers that did not finish at a smaller size
+        self.unfinished: set[tuple[str, str]] = set()
 
     def time(self, op: str, tool: str, argv: list[str], **kw: object) -> Measurement:
-        m = median_of(op, tool, self.n, argv, self.repeat, self.cap, **kw)  # type: ignore[arg-type]
+        """Measure one cell; a peer that did not finish at a smaller size is not run again
+        (it is recorded as not finishing, and the run saves the cap's worth of time)."""
+        if not tool.startswith("kb") and (op, tool) in self.unfinished:
+            m = Measurement(op, tool, self.n, None, None, 0, self.cap, note=SKIPPED)
+        else:
+            m = median_of(op, tool, self.n, argv, self.repeat, self.cap, **kw)  # type: ignore[arg-type]
+        if not m.finished:
+            self.unfinished.add((op, tool))
         shown = f"{m.seconds:.2f} s" if m.finished else f"did not finish (> {self.cap:g} s)"
-        print(f"  {op:32} {tool:12} {shown}  {m.rss_mb or 0:.0f} MB {m.note}", flush=True)
+        cpu = f"{m.cpu:.2f} s CPU" if m.cpu is not None else ""
+        print(f"  {op:32} {tool:12} {shown} {cpu} {m.rss_mb or 0:.0f} MB {m.note}", flush=True)
         self.out.append(m)
         return m
 
-    def all(self, push_url: str | None) -> list[Measurement]:
-        self.load()
-        self.validate()
-        self.export()
-        self.queries()
-        self.push(push_url)
+    def all(self, push_url: str | None, only: set[str] | None = None) -> list[Measurement]:
+        """Every operation (or those named in ``only``)."""
+        for name in OPERATIONS:
+            if only is None or name in only:
+                if name == "push":
+                    self.push(push_url)
+                else:
+                    getattr(self, name)()
         return self.out
 
     def load(self) -> None:
         data = str(self.ws.data)
         loader = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from kb.store import load_files"
         self.time("load", "kb", [PY, "-c", f"{loader}; load_files([{data!r}])"])
+        # the floor of issue 16's ratios: pyoxigraph's bare Store.load of the same file
         self.time("load", "pyoxigraph", [PY, PEERS, "pyoxigraph-parse", data])
-        self.time("load", "rdflib", [PY, PEERS, "rdflib-parse", data])
+        if self.n <= self.arq_max:  # rdflib parses 1M triples in more than any cap used
+            self.time("load", "rdflib", [PY, PEERS, "rdflib-parse", data])
         if jena_available():
             self.time("load", "jena", [str(JENA), "riot", "--count", data])
 
     def validate(self) -> None:
+        """kb and every peer on the same graph (the peers read kb's entailed export with
+        their inference off); each peer's result count is checked against kb's."""
         shapes, entailed = str(ROOT / "ontology" / "shapes.ttl"), str(self.ws.entailed_ttl)
         # --timeout 0: no worker, no limits (large data may take longer than the default)
         validate = [KB, "validate", str(self.ws.data), "--format", "json", "--timeout", "0"]
-        self.time("validate", "kb", validate)
+        kb = self.time("validate", "kb", validate, rows=json_results)
         if kb_engines() >= {"fast", "pyshacl"}:
             self.time("validate", "kb pyshacl", [*validate, "--engine", "pyshacl"])
-        else:  # the fast engine through the library, before it was behind the command
-            fast = [PY, PEERS, "kb-fast-validate", str(self.ws.data)]
-            self.time("validate", "kb.shacl", fast)
-        pyshacl = [PY, "-m", "pyshacl", "-s", shapes, "-i", "none", "-a", "-f", "table"]
-        self.time("validate", "pyshacl", [*pyshacl, entailed])
+        peers = [
+            ("pyshacl", "pyshacl-validate"),
+            ("pyshifty", "pyshifty-validate"),
+            ("pyshacl-turbo", "pyshacl-turbo-validate"),
+        ]
+        for tool, command in peers:
+            argv = [PY, PEERS, command, entailed, shapes]
+            self.agrees(self.time("validate", tool, argv, rows=json_results), kb)
         if jena_available():
             jena = [str(JENA), "shacl", "validate", "--shapes", shapes, "--data", entailed]
-            self.time("validate", "jena", jena)
+            self.agrees(self.time("validate", "jena", jena, rows=turtle_results), kb)
+
+    @staticmethod
+    def agrees(peer: Measurement, kb: Measurement) -> None:
+        """Mark a peer whose result count is not kb's: it is shown as disagreeing, and
+        its time is not compared as if its answer were right."""
+        if peer.finished and peer.rows != kb.rows:
+            peer.note = f"disagrees: {peer.rows} results, kb {kb.rows}. {peer.note}".strip()
+            print(f"  {'':32} {peer.tool:12} {peer.note}", flush=True)
 
     def export(self) -> None:
         out = self.ws.directory / "out"
@@ -312,7 +361,10 @@ class SizeRun:
             self.time(op, "kb", [KB, "export", data, "--format", fmt, "-o", f"{out}.{fmt}"])
             rdflib_fmt = "turtle" if fmt == "turtle" else "nt"
             peer = [PY, PEERS, "rdflib-serialize", data, rdflib_fmt, f"{out}.rdflib.{fmt}"]
-            self.time(op, "rdflib", peer)
+            if self.n <= self.arq_max:
+                self.time(op, "rdflib", peer)
+            dump = [PY, PEERS, "pyoxigraph-load-dump", data, fmt, f"{out}.pyoxigraph.{fmt}"]
+            self.time(op, "pyoxigraph", dump)
             if jena_available():
                 self.time(op, "jena", [str(JENA), "riot", f"--output={riot}", data])
 
@@ -388,6 +440,13 @@ class SizeRun:
         if shutil.which("curl"):
             curl = ["curl", "-sf", "-X", "PUT", "-H", "Content-Type: application/n-triples"]
             self.time("push", "curl", [*curl, "-T", str(self.ws.entailed_nt), f"{store}?default"])
+
+
+#: The note of a peer not run because it did not finish at a smaller size.
+SKIPPED = "not run: did not finish at a smaller size"
+
+#: The operations of one size, in the order they run (``--only`` picks some).
+OPERATIONS = ("load", "validate", "export", "queries", "push")
 
 
 def bundled(repeat: int, cap: float) -> list[Measurement]:
@@ -476,7 +535,12 @@ def machine() -> dict[str, object]:
                 break
     with open("/proc/meminfo") as handle:
         mem_kb = int(handle.readline().split()[1])
-    versions = {p: md.version(p) for p in ("rdflib", "pyshacl", "pyoxigraph")}
+    versions = {}
+    for name in ("rdflib", "pyshacl", "pyoxigraph", "pyshifty", "pyshacl-turbo"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "absent"
     versions["python"] = platform.python_version()
     versions["jena"] = "4.5.0 (Debian libapache-jena-java)" if jena_available() else "absent"
     oxigraph = shutil.which("oxigraph")
@@ -519,28 +583,46 @@ def host_speed(when: str) -> dict[str, object]:
     return {"when": when, "at": time.strftime("%H:%M:%S"), "seconds": compute, "alloc": allocate}
 
 
-def run(
-    sizes: list[int], repeat: int, cap: float, seed: int, work: Path, path: Path, arq_max: int
-) -> dict:
+@dataclass
+class Plan:
+    """What a run measures."""
+
+    sizes: list[int]
+    repeat: int
+    cap: float
+    seed: int
+    arq_max: int
+    #: defects in each generated file, per size (the validators must find them all)
+    defects: dict[int, int]
+    #: the operations run at each size (None: all of OPERATIONS), and the bundled KB or not
+    only: set[str] | None = None
+
+
+def run(plan: Plan, work: Path, path: Path) -> dict:
     """Measure everything; save the raw results to ``path`` after each size."""
+    repeat, cap = plan.repeat, plan.cap
     results: dict = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "repeat": repeat,
         "cap": cap,
-        "seed": seed,
+        "seed": plan.seed,
         "sizes": {},
         "measurements": [],
     }
     results["host_speed"] = [host_speed("start")]
-    print("bundled knowledge base", flush=True)
-    results["measurements"] += [asdict(m) for m in bundled(repeat, cap)]
+    if plan.only is None or "bundled" in plan.only:
+        print("bundled knowledge base", flush=True)
+        results["measurements"] += [asdict(m) for m in bundled(repeat, cap)]
+    unfinished: set[tuple[str, str]] = set()
     with OxigraphServer() as server:
-        for size in sizes:
+        for size in plan.sizes:
             print(f"{size} triples", flush=True)
             ws = Workspace(work / str(size), size)
-            meta = ws.prepare(seed)
+            meta = ws.prepare(plan.seed, plan.defects.get(size, 0))
             results["sizes"][str(size)] = meta
-            found = SizeRun(ws, meta, repeat, cap, arq_max).all(server.url)
+            one = SizeRun(ws, meta, repeat, cap, plan.arq_max)
+            one.unfinished = unfinished
+            found = one.all(server.url, plan.only)
             results["measurements"] += [asdict(m) for m in found]
             results["host_speed"].append(host_speed(f"after {size:,} triples"))
             results["machine"] = machine()
@@ -555,7 +637,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", type=float, default=120.0, help="seconds before a run is killed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--arq-max", type=int, default=100_000, help="largest size Jena arq runs each query at"
+        "--arq-max",
+        type=int,
+        default=100_000,
+        help="largest size Jena arq runs each query at, and rdflib parses and serialises at",
+    )
+    parser.add_argument(
+        "--defects",
+        default="10000:50,100000:200,1000000:500",
+        help="defects per size, SIZE:K,... (the validators must agree on them)",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated subset of bundled,{','.join(OPERATIONS)} (default: all)",
     )
     parser.add_argument("--work", type=Path, default=None, help="folder for generated files")
     parser.add_argument("--report", type=Path, default=None, help="only rewrite the docs")
@@ -569,7 +664,10 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{time.strftime('%Y-%m-%dT%H%M%S')}.json"
-    results = run(sizes, args.repeat, args.cap, args.seed, work, path, args.arq_max)
+    defects = {int(k): int(v) for k, v in (kv.split(":") for kv in args.defects.split(",") if kv)}
+    only = set(args.only.split(",")) if args.only else None
+    plan = Plan(sizes, args.repeat, args.cap, args.seed, args.arq_max, defects, only)
+    results = run(plan, work, path)
     results["started"] = path.stem
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"raw results: {path}")

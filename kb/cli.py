@@ -370,6 +370,12 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
 @click.option(
+    "--profile",
+    is_flag=True,
+    help="Print to stderr the time of each step (parse, closure, engine) and of each "
+    "compiled query, slowest first.",
+)
+@click.option(
     "--engine",
     type=click.Choice(["fast", "pyshacl"]),
     default="fast",
@@ -399,6 +405,7 @@ def validate(
     fmt: str,
     max_results: int | None,
     strict: bool,
+    profile: bool,
     engine: str,
     timeout: float,
     allow_partial: bool,
@@ -423,11 +430,18 @@ def validate(
                 2,
             )
     else:
+        from kb.profile import Profile
         from kb.validate import validate as run
 
+        timed = Profile() if profile else None
         with _phases(ctx, data_files) as (loading, validating):
             layout, files = _layout(ctx), data_files or None
-            report = run(layout, files, shapes, engine, loading, validating, timeout or None)
+            limit = timeout or None
+            report = run(layout, files, shapes, engine, loading, validating, limit, timed)
+        if timed is not None:
+            from kb.output import profile_text
+
+            click.echo(profile_text(timed), err=True, nl=False)
     if report.unsupported:
         names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
         _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")

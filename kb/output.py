@@ -14,6 +14,7 @@ from kb.terms import lexical, short
 if TYPE_CHECKING:
     from kb.catalogue import CheckResult
     from kb.explain import Explanation
+    from kb.profile import Profile
     from kb.shacl.report import Report
     from kb.stats import Stats
 
@@ -135,6 +136,31 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def profile_text(profile: Profile) -> str:
+    """The steps of a command with their times, then the engine's time per shape and per
+    compiled query, slowest first (shapes run on several threads: their wall times
+    overlap; CPU seconds are the steadier figure on a shared machine)."""
+    lines = ["profile: seconds per step (wall, CPU of every thread)"]
+    lines += [f"  {p.seconds:8.3f} {p.cpu:8.3f}  {p.name}" for p in profile.phases]
+    wall, cpu = sum(p.seconds for p in profile.phases), sum(p.cpu for p in profile.phases)
+    lines.append(f"  {wall:8.3f} {cpu:8.3f}  total of the steps")
+    per_shape: dict[str, list[float]] = {}
+    for q in profile.queries:
+        totals = per_shape.setdefault(q.shape, [0.0, 0.0])
+        totals[0] += q.seconds
+        totals[1] += q.cpu
+    if per_shape:
+        lines.append("engine: seconds per shape, its queries added up (wall, CPU), slowest first")
+        for shape, (seconds, used) in sorted(per_shape.items(), key=lambda kv: -kv[1][1]):
+            name = short(shape) if shape else "(every shape)"
+            lines.append(f"  {seconds:8.3f} {used:8.3f}  {name}")
+        lines.append("engine: each compiled query (wall, CPU, rows), slowest first")
+        for q in sorted(profile.queries, key=lambda q: -q.cpu):
+            shape = short(q.shape) if q.shape else "(every shape)"
+            lines.append(f"  {q.seconds:8.3f} {q.cpu:8.3f} {q.rows:7d}  {shape}  {q.query}")
+    return "\n".join(lines) + "\n"
+
+
 def stats_text(stats: Stats, report: Report | None = None) -> str:
     """Triples, instances per class, uses per property, and conformance."""
     parts = [f"triples: {stats.triples}", ""]
@@ -147,7 +173,7 @@ def stats_text(stats: Stats, report: Report | None = None) -> str:
         )
     )
     if stats.bases:
-        rows = [[short(k), str(n)] for k, n in stats.bases]
+        rows = [[k, str(n)] for k, n in stats.bases]
         parts.append(table(["basis", "statements"], rows, max_rows=None))
     if stats.fact_triples:
         share = 100 * stats.with_statement / stats.fact_triples

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kb.entail import Schema, add_closure
+from kb.profile import Profile, maybe_phase
 from kb.resources import Layout
 from kb.store import Progress, load_files
 
@@ -25,19 +26,25 @@ def build_store(
     inference: Inference = "rdfs",
     with_ontology: bool = True,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> pyoxigraph.Store:
     """Load the data (the layout's, or exactly ``data_files``), then optionally close it
     under the ontology's schema and add the ontology itself. Each file is parsed once;
-    ``progress`` hears how far the loading of a large file has got."""
+    ``progress`` hears how far the loading of a large file has got; ``profile`` records
+    each step's time."""
     files = list(data_files) if data_files else layout.require().data_files
-    store = load_files(files, progress=progress)
+    with maybe_phase(profile, "parse and load the data"):
+        store = load_files(files, progress=progress)
     if inference == "none" and not with_ontology:
         return store
-    ontology = load_files(layout.require().ontology_files)
+    with maybe_phase(profile, "parse the ontology"):
+        ontology = load_files(layout.require().ontology_files)
     if inference == "rdfs":
-        add_closure(store, Schema.from_store(ontology))
+        with maybe_phase(profile, "closure (kb.entail)"):
+            add_closure(store, Schema.from_store(ontology))
     if with_ontology:
-        store.bulk_extend(ontology)
+        with maybe_phase(profile, "add the ontology"):
+            store.bulk_extend(ontology)
     return store
 
 
@@ -45,9 +52,10 @@ def published_store(
     layout: Layout,
     data_files: Sequence[str | Path] | None = None,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> pyoxigraph.Store:
     """The published graph (data + ontology + closure) in a pyoxigraph store."""
-    return build_store(layout, data_files, "rdfs", True, progress)
+    return build_store(layout, data_files, "rdfs", True, progress, profile)
 
 
 def published_parts(

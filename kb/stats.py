@@ -52,6 +52,12 @@ def _counts(select: Select, query: str) -> list[tuple[str, int]]:
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
+def _bases(select: Select) -> list[tuple[str, int]]:
+    """(basis label, else its IRI; statements) rows, most first, then by name."""
+    rows = [(r["k"].value, int(r["n"].value)) for r in select(BASES) if r.get("k") is not None]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
 def _store_select(store: pyoxigraph.Store) -> Select:
     def select(query: str) -> list[dict[str, Any]]:
         solutions = store.query(query)
@@ -106,5 +112,5 @@ def stats_of(select: Select, triples: int | None = None) -> Stats:
         triples,
         _counts(select, CLASSES),
         _counts(select, PROPERTIES),
-        _counts(select, BASES),
+        _bases(select),
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import InputError
+from kb.profile import Profile, maybe_phase
 from kb.published import published_store
 from kb.resources import Layout
 from kb.shacl.report import SEVERITIES, Report, Result, UnsupportedShape
@@ -52,7 +53,7 @@ class ShapesRefused(InputError):
         self.near = near
 
 
-Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None], Report]
+Engine = Callable[["pyoxigraph.Store", "pyoxigraph.Store", Progress | None, Profile | None], Report]
 
 
 def validate(
@@ -63,20 +64,26 @@ def validate(
     loading: Progress | None = None,
     validating: Progress | None = None,
     timeout: float | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """Validate the published graph (the layout's data, or exactly ``data_files``).
 
     ``loading(bytes_done, bytes_total)`` hears how far a large data file has been loaded;
     ``validating(shapes_done, shapes_total)`` how far the fast engine has got. With a
     ``timeout``, loading, inference and validation run in a worker process bounded as
-    ``kb query``'s (``kb.worker``: TimeLimitError past the time or the memory allowed)."""
+    ``kb query``'s (``kb.worker``: TimeLimitError past the time or the memory allowed).
+    ``profile`` records the time of each step and of each compiled query."""
     from kb.worker import run_bounded
 
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     shapes_path = Path(shapes) if shapes else layout.require().shapes
-    job = (layout, data_files, shapes_path, engine, loading, validating)
-    return run_bounded(_validate, job, timeout, "validation")
+    job = (layout, data_files, shapes_path, engine, loading, validating, profile is not None)
+    report, timed = run_bounded(_validate, job, timeout, "validation")
+    if profile is not None and timed is not None:  # filled in the worker: copied back
+        profile.phases += timed.phases
+        profile.queries += timed.queries
+    return report
 
 
 def _validate(
@@ -86,13 +93,18 @@ def _validate(
     engine: str,
     loading: Progress | None,
     validating: Progress | None,
-) -> Report:
-    shapes_store = load_files([shapes_path])
+    profiling: bool = False,
+) -> tuple[Report, Profile | None]:
+    """The report, and the profile of the run when ``profiling`` (it may run in a worker
+    process, so the profile travels back with the report)."""
+    profile = Profile() if profiling else None
+    with maybe_phase(profile, "parse the shapes"):
+        shapes_store = load_files([shapes_path])
     try:
         _refuse_service(shapes_store)
-        data = published_store(layout, data_files, loading)
+        data = published_store(layout, data_files, loading, profile)
         with _engine_refusals():
-            return ENGINES[engine](data, shapes_store, validating)
+            return ENGINES[engine](data, shapes_store, validating, profile), profile
     except ShapesRefused as exc:
         raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
 
@@ -160,7 +172,7 @@ def validate_store(
 ) -> Report:
     """Validate an already built data store against a shapes store."""
     _refuse_service(shapes)
-    return ENGINES[engine](data, shapes, None)
+    return ENGINES[engine](data, shapes, None, None)
 
 
 def _refuse_service(shapes: pyoxigraph.Store) -> None:
@@ -176,29 +188,39 @@ def _refuse_service(shapes: pyoxigraph.Store) -> None:
 
 
 def _fast(
-    data: pyoxigraph.Store, shapes: pyoxigraph.Store, progress: Progress | None = None
+    data: pyoxigraph.Store,
+    shapes: pyoxigraph.Store,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not compile."""
     from kb.shacl import ShapesFailure, report_ntriples
     from kb.shacl import validate_store as fast_validate
 
+    timing = profile.query if profile is not None else None
     try:
-        report = fast_validate(data, shapes, fallback=True, progress=progress)
+        with maybe_phase(profile, "engine: compile and run every shape"):
+            report = fast_validate(data, shapes, fallback=True, progress=progress, timing=timing)
     except ShapesFailure as exc:
         near = getattr(exc, "near", None)
         raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None
-    graph = report_ntriples(report, shapes)
-    return replace(report, report_ntriples=graph).in_display_order()
+    with maybe_phase(profile, "report graph and display order"):
+        graph = report_ntriples(report, shapes)
+        return replace(report, report_ntriples=graph).in_display_order()
 
 
 def _pyshacl(
-    data: pyoxigraph.Store, shapes: pyoxigraph.Store, progress: Progress | None = None
+    data: pyoxigraph.Store,
+    shapes: pyoxigraph.Store,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Report:
     """pySHACL over every shape (it reports no progress)."""
     from kb.shacl import PyshaclRefused, pyshacl_report
 
     try:
-        return pyshacl_report(data, shapes).in_display_order()
+        with maybe_phase(profile, "pySHACL over every shape"):
+            return pyshacl_report(data, shapes).in_display_order()
     except PyshaclRefused as exc:
         raise ShapesRefused(f"pySHACL cannot use these shapes: {exc}") from None
 

@@ -13,6 +13,7 @@ support.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kb.shacl.components import SUPPORTED_COMPONENTS
-from kb.shacl.engine import WORKERS, Source, StoreSource, validate_compiled
+from kb.shacl.engine import WORKERS, Source, StoreSource, Timing, validate_compiled
 from kb.shacl.fallback import PyshaclRefused, pyshacl_report, pyshacl_results
 from kb.shacl.model import ShapesFailure
 from kb.shacl.report import Report, Result, UnsupportedShape, report_ntriples, report_results
@@ -49,16 +50,22 @@ def validate_store(
     fallback: bool = True,
     progress: Callable[[int, int], None] | None = None,
     workers: int = WORKERS,
+    timing: Timing | None = None,
 ) -> Report:
     """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
     rdflib graph or a TripleIndex). Shapes the engine does not compile are validated by
     pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
     ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
-    evaluate shapes side by side."""
-    report = validate_compiled(data, shapes, progress=progress, workers=workers)
+    evaluate shapes side by side; ``timing`` hears the time of each compiled query."""
+    report = validate_compiled(data, shapes, progress=progress, workers=workers, timing=timing)
     if not (report.unsupported and fallback):
         return report
-    return report.adding(pyshacl_results(data, shapes, {u.shape for u in report.unsupported}))
+    started, cpu = time.perf_counter(), time.thread_time()
+    results = pyshacl_results(data, shapes, {u.shape for u in report.unsupported})
+    if timing is not None:
+        seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        timing("", "pySHACL for the shapes not compiled", seconds, len(results), cpu)
+    return report.adding(results)
 
 
 def validate_source(

@@ -85,3 +85,6 @@ class Query:
     #: When set: the query for the focus nodes; ``text`` then runs once per focus node
     #: with ``?this`` substituted (SHACL pre-binding), instead of once for all of them.
     per_focus: str | None = None
+    #: When set: ``text`` runs once per node of this list with ``?this`` bound to it (the
+    #: failing blank nodes of a probe, which a query cannot name).
+    bound: list[Term] | None = None

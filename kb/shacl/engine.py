@@ -7,16 +7,17 @@ server. The engine only ever hands a Source SELECT query texts."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
-from kb.shacl.graph import RDFS, Term, TripleIndex
+from kb.shacl.graph import RDF_TYPE, RDFS, Term, TripleIndex
 from kb.shacl.model import NotCompiled, ShapesGraph, is_true
 from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
@@ -68,8 +69,11 @@ def as_source(data: ox.Store | Source) -> Source:
 
 
 def _subclasses(data: Source) -> Callable[[str], list[str] | None]:
-    """class -> the class and its subclasses in ``data`` (rdfs:subClassOf*), as SPARQL IRIs;
-    None when one of them is a blank node (the compiled query then keeps the path)."""
+    """class -> the classes whose instances in ``data`` are the class's SHACL instances
+    (rdf:type/rdfs:subClassOf*), as SPARQL IRIs: the class itself first, then each
+    subclass, or the class alone when every instance of a subclass is typed with it
+    already (a graph closed under rdfs:subClassOf, as the published graph is); None when a
+    subclass is a blank node (the compiled query then keeps the path)."""
     cache: dict[str, list[str] | None] = {}
 
     def subclasses(cls: str) -> list[str] | None:
@@ -80,9 +84,25 @@ def _subclasses(data: Source) -> Callable[[str], list[str] | None]:
             cache[cls] = sorted({str(c) for c in found} | {cls}) if iris else None
             if cache[cls] is not None and cls in cache[cls]:  # the class itself first
                 cache[cls] = [cls] + [c for c in cache[cls] if c != cls]
+            if cache[cls] is not None and _typed_with_superclass(data, cls, cache[cls][1:]):
+                cache[cls] = [cls]
         return cache[cls]
 
     return subclasses
+
+
+def _typed_with_superclass(data: Source, cls: str, subclasses: list[str]) -> bool:
+    """Whether every instance of each of ``subclasses`` is also typed ``cls`` in ``data``:
+    then ``?x rdf:type cls`` alone finds every SHACL instance of ``cls`` (one lookup per
+    node in each shape's query, instead of one per subclass)."""
+    if not subclasses:
+        return True
+    rdf_type = f"<{RDF_TYPE.value}>"
+    untyped = (
+        f"SELECT ?x WHERE {{ VALUES ?sub {{ {' '.join(subclasses)} }} ?x {rdf_type} ?sub "
+        f"FILTER NOT EXISTS {{ ?x {rdf_type} {cls} }} }} LIMIT 1"
+    )
+    return not data.select(untyped)
 
 
 def run_query(data: Source, query: Query) -> Iterable[Result]:
@@ -96,10 +116,14 @@ def run_query(data: Source, query: Query) -> Iterable[Result]:
 
 def _rows(data: Source, query: Query) -> Iterable[Row]:
     """The rows of ``query``: one evaluation, or one per focus node with ``?this`` bound."""
-    if query.per_focus is None:
+    if query.per_focus is None and query.bound is None:
         yield from data.select(query.text)
         return
-    for focus in [s["this"] for s in data.select(query.per_focus)]:
+    if query.bound is not None:
+        focus_nodes = query.bound
+    else:
+        focus_nodes = [s["this"] for s in data.select(query.per_focus)]
+    for focus in focus_nodes:
         for row in data.select(query.text, this=focus):
             row["this"] = focus
             yield row
@@ -158,6 +182,10 @@ def _message(emit: Emit, row: dict[str, Any]) -> str:
 #: Threads evaluating shapes side by side (pyoxigraph releases the GIL while it evaluates).
 WORKERS = 2
 
+#: Hears each query the engine ran: (shape, what the query checks, wall seconds, rows, CPU
+#: seconds of the thread that ran it).
+Timing = Callable[[str, str, float, int, float], None]
+
 
 @dataclass
 class _Planned:
@@ -174,12 +202,14 @@ def validate_compiled(
     *,
     progress: Callable[[int, int], None] | None = None,
     workers: int = WORKERS,
+    timing: Timing | None = None,
 ) -> Report:
     """Validate the default graph of ``data`` against the shapes of ``shapes`` (a
     pyoxigraph store, an rdflib graph or a TripleIndex) the engine compiles; the others
     are listed in ``Report.unsupported``, their results left out. ``progress(done,
     total)`` is called after each targeted shape; ``workers`` threads evaluate shapes side
-    by side."""
+    by side; ``timing`` hears the time of every query."""
+    compiling, cpu = time.perf_counter(), time.thread_time()
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
     compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks)
@@ -196,18 +226,29 @@ def validate_compiled(
             planned.append(_Planned(node, queries, probe))
         except NotCompiled as exc:
             unsupported.append(UnsupportedShape(node, str(exc)))
+    if timing is not None:
+        seconds, cpu = time.perf_counter() - compiling, time.thread_time() - cpu
+        timing("", "compile every shape", seconds, len(planned), cpu)
     lock = threading.Lock()  # the compiler is not thread-safe (fresh variable names)
 
     def evaluate(shape: _Planned) -> list[Result]:
-        found = []
-        for query in _narrowed(data, compiler, lock, shape):
-            found.extend(run_query(data, query))
+        found: list[Result] = []
+        for query in _narrowed(data, compiler, lock, shape, timing):
+            started, cpu = time.perf_counter(), time.thread_time()
+            results = list(run_query(data, query))
+            if timing is not None:
+                seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+                timing(str(shape.node), _describe(query), seconds, len(results), cpu)
+            found.extend(results)
         return found
 
     found: dict[int, list[Result]] = {}
     pool = ThreadPoolExecutor(max(1, workers))
     try:
-        futures = {pool.submit(evaluate, shape): i for i, shape in enumerate(planned)}
+        # The costliest-looking shapes first, so that no long shape starts last and leaves
+        # the other thread idle at the end (results are still merged in shape order).
+        order = sorted(range(len(planned)), key=lambda i: -_cost(planned[i]))
+        futures = {pool.submit(evaluate, planned[i]): i for i in order}
         for done, future in enumerate(as_completed(futures), len(unsupported) + 1):
             found[futures[future]] = future.result()
             if progress:
@@ -230,22 +271,73 @@ def _check_source(data: Source, queries: list[Query]) -> None:
             raise NotCompiled(reason)
 
 
+def _cost(shape: _Planned) -> int:
+    """A rough guess of a shape's cost, to start the costly ones first: the text of what
+    runs over every focus node (its probe, else its queries); SHACL-SPARQL counts double
+    (user queries, often string work over every focus node)."""
+    if shape.probe is not None:
+        return len(shape.probe)
+    return sum(len(q.text) * (2 if q.per_focus is None else 1) for q in shape.queries)
+
+
 #: Above this many non-conforming focus nodes, a shape's queries run over every focus node.
 NARROW_LIMIT = 2000
 
 
 def _narrowed(
-    data: Source, compiler: Compiler, lock: threading.Lock, shape: _Planned
+    data: Source,
+    compiler: Compiler,
+    lock: threading.Lock,
+    shape: _Planned,
+    timing: Timing | None = None,
 ) -> list[Query]:
     """The shape's queries for the focus nodes that fail its one-pass probe only: none
     when every focus node conforms (the usual case), else the same queries on those
-    nodes (all of them when there are many, or blank nodes among them)."""
+    nodes (all of them when there are many)."""
     if shape.probe is None:
         return shape.queries
+    started, cpu = time.perf_counter(), time.thread_time()
     failing = [row["this"] for row in data.select(shape.probe)]
+    if timing is not None:
+        seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        probe = "probe: focus nodes failing any constraint"
+        timing(str(shape.node), probe, seconds, len(failing), cpu)
     if not failing:
         return []
-    if len(failing) > NARROW_LIMIT or any(isinstance(f, ox.BlankNode) for f in failing):
+    if len(failing) > NARROW_LIMIT or any(q.per_focus is not None for q in shape.queries):
+        return shape.queries
+    blank = [f for f in failing if isinstance(f, ox.BlankNode)]
+    named = [f for f in failing if not isinstance(f, ox.BlankNode)]
+    if blank and not data.prebinding:
         return shape.queries
     with lock:
-        return compiler.queries(shape.node, only=failing)
+        queries = compiler.queries(shape.node, only=named) if named else []
+        if blank:
+            per_blank = _per_focus_node(compiler, shape.node, blank)
+            if per_blank is None:
+                return shape.queries
+            queries += per_blank
+    return queries
+
+
+#: An IRI no data holds, standing for the focus node while a query is compiled.
+_STAND_IN = "<urn:kb:shacl:focus-stand-in>"
+
+
+def _per_focus_node(compiler: Compiler, node: Term, blank: list[Term]) -> list[Query] | None:
+    """The shape's queries run once per node of ``blank`` with ``?this`` bound to it (a
+    query cannot name a blank node), instead of a second pass over every focus node; None
+    when a query does not read its focus node from ``?this`` alone (nested shapes)."""
+    stand_in = f"{{ VALUES ?this {{ {_STAND_IN} }} }}"
+    queries = compiler.queries(node, only=[ox.NamedNode(_STAND_IN[1:-1])])
+    if not all(q.text.count(_STAND_IN) == 1 and stand_in in q.text for q in queries):
+        return None
+    return [replace(q, text=q.text.replace(stand_in, "{ }"), bound=blank) for q in queries]
+
+
+def _describe(query: Query) -> str:
+    """What a compiled query checks, for a profile: its components and the shape's path."""
+    names = dict.fromkeys("sh:" + e.component.value.rsplit("#", 1)[-1] for e in query.emits)
+    where = f" on {query.shape.path}" if query.shape.path else ""
+    narrowed = " (failing nodes only)" if "VALUES ?this" in query.text or query.bound else ""
+    return " ".join(names) + where + narrowed
