@@ -4,7 +4,9 @@ script, no path leaves its directory, and errors are pages, never tracebacks."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +125,28 @@ def test_oversized_requests_are_refused(
         return  # refused before any answer: bounded all the same
     assert reply.status in (400, 414, 431), reply.status
     assert hostile.request("/").status == 200  # and the server goes on
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ", b"GET /" + b"x" * 100],
+    ids=["a header that never ends", "a request line that never ends"],
+)
+def test_a_head_that_never_ends_is_cut_off(hostile: Server, head: bytes) -> None:
+    """Sent in pieces, never finished: the server stops reading at its bound (the
+    parser would otherwise keep all of it) and says 400 or 414."""
+    sent = 0
+    with socket.create_connection((hostile.host, hostile.port), timeout=10) as sock:
+        try:
+            sock.sendall(head)
+            while sent < 2_000_000:
+                sock.sendall(b"a" * 16_384)
+                sent += 16_384
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            answer = sock.recv(200)
+    assert sent < 2_000_000, "the server read two megabytes of one head"
+    assert answer.split(b" ")[1] in (b"400", b"414", b"431"), answer
+    assert hostile.request("/").status == 200

@@ -30,6 +30,7 @@ from starlette.routing import Route
 from kb.errors import InputError, KBError, ServerError, TimeLimitError
 from kb.namespaces import BASE
 from kb.resources import Layout
+from kb.web import protocol
 from kb.web.model import WebGraph, is_safe_path
 from kb.web.negotiation import (
     BY_EXTENSION,
@@ -45,7 +46,6 @@ from kb.web.sparql import (
     RESULT_FORMATS,
     Answer,
     Endpoint,
-    serialize,
 )
 
 #: How many IRIs known to exist a server keeps in memory, and how many bytes of answers.
@@ -69,6 +69,18 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": 
 _LOG = logging.getLogger("kb.web")
 
 
+@dataclass(frozen=True)
+class Body:
+    """A response body kept with its ETag (hashed once, not on every request)."""
+
+    data: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Body:
+        return cls(data, _etag(data))
+
+
 @dataclass(eq=False)
 class Site:
     """One knowledge base ready to serve: the graph, its endpoint and its pages."""
@@ -77,15 +89,15 @@ class Site:
     endpoint: Endpoint
     pages: Pages
 
-    def representation(self, iri: str, fmt: str) -> bytes:
-        """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for
-        the next request while the answers kept stay under MAX_KEPT_BYTES."""
+    def representation(self, iri: str, fmt: str) -> Body:
+        """``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for the next
+        request while the answers kept stay under MAX_KEPT_BYTES."""
         body = self._bodies.get((iri, fmt))
         if body is None:
-            body = self._make(iri, fmt)
-            if self._kept + len(body) <= MAX_KEPT_BYTES:
+            body = Body.of(self._make(iri, fmt))
+            if self._kept + len(body.data) <= MAX_KEPT_BYTES:
                 self._bodies[(iri, fmt)] = body
-                self._kept += len(body)
+                self._kept += len(body.data)
         return body
 
     def _make(self, iri: str, fmt: str) -> bytes:
@@ -105,7 +117,7 @@ class Site:
 
     def __post_init__(self) -> None:
         self._known: set[str] = set()
-        self._bodies: dict[tuple[str, str], bytes] = {}
+        self._bodies: dict[tuple[str, str], Body] = {}
         self._kept = 0
 
     async def known(self, iri: str) -> bool:
@@ -118,7 +130,7 @@ class Site:
             self._known.add(iri)
         return found
 
-    def cached(self, iri: str, fmt: str) -> bytes | None:
+    def cached(self, iri: str, fmt: str) -> Body | None:
         """The bytes of ``iri`` in ``fmt`` if made already (without a thread hop)."""
         return self._bodies.get((iri, fmt))
 
@@ -175,16 +187,17 @@ def respond(
     status: int = 200,
     vary: bool = True,
     extra: dict[str, str] | None = None,
+    etag: str | None = None,
 ) -> Response:
-    """A response with our headers, an ETag (304 when If-None-Match has it), and no
-    body for HEAD."""
+    """A response with our headers, an ETag (``etag`` if known; 304 when If-None-Match
+    has it), and no body for HEAD."""
     headers = dict(SECURITY_HEADERS)
     if vary:
         headers["vary"] = "Accept"
     if extra:
         headers.update(extra)
     if status == 200:
-        etag = _etag(body)
+        etag = etag or _etag(body)
         headers["etag"] = etag
         headers["cache-control"] = "public, max-age=300"
         if _matches(request.headers.get("if-none-match"), etag):
@@ -264,9 +277,9 @@ async def resource(request: Request) -> Response:
         fmt = choose(request.headers.get("accept"), RESOURCE_FORMATS)
         if fmt is None:
             return _not_acceptable(request, site, RESOURCE_FORMATS)
-    body = site.cached(iri, fmt.name)
-    if body is None:
-        body = await run_in_threadpool(site.representation, iri, fmt.name)
+    kept = site.cached(iri, fmt.name)
+    if kept is None:
+        kept = await run_in_threadpool(site.representation, iri, fmt.name)
     # relative to the request (the last segment), so they hold behind a proxy's prefix
     name = bare.rsplit("/", 1)[-1]
     links = ", ".join(
@@ -275,7 +288,7 @@ async def resource(request: Request) -> Response:
     extra = {"link": links}
     if explicit:
         extra["content-location"] = name + fmt.extension
-    return respond(request, body, _media(fmt), vary=not explicit, extra=extra)
+    return respond(request, kept.data, _media(fmt), vary=not explicit, extra=extra, etag=kept.etag)
 
 
 async def _find(site: Site, path: str) -> str | None:
@@ -297,25 +310,25 @@ async def _find(site: Site, path: str) -> str | None:
 
 async def home(request: Request) -> Response:
     site: Site = request.app.state.site
-    body = await run_in_threadpool(_cached_page, site, "home", "")
-    return respond(request, body, "text/html; charset=utf-8", vary=False)
+    page = await run_in_threadpool(_cached_page, site, "home", "")
+    return respond(request, page.data, "text/html; charset=utf-8", vary=False, etag=page.etag)
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_page(site: Site, kind: str, name: str) -> bytes:
+def _cached_page(site: Site, kind: str, name: str) -> Body:
     if kind == "home":
-        return site.pages.home().encode()
-    return site.pages.question(name).encode()
+        return Body.of(site.pages.home().encode())
+    return Body.of(site.pages.question(name).encode())
 
 
 async def question(request: Request) -> Response:
     site: Site = request.app.state.site
     name = request.path_params["name"]
     try:
-        body = await run_in_threadpool(_cached_page, site, "question", name)
+        page = await run_in_threadpool(_cached_page, site, "question", name)
     except InputError as exc:
         return error_page(request, 404, str(exc), site)
-    return respond(request, body, "text/html; charset=utf-8", vary=False)
+    return respond(request, page.data, "text/html; charset=utf-8", vary=False, etag=page.etag)
 
 
 async def static(request: Request) -> Response:
@@ -334,18 +347,16 @@ async def sparql(request: Request) -> Response:
     if query is None:
         return _sparql_page(request, site, "", None, None)
     try:
-        answer = await run_in_threadpool(site.endpoint.answer, query)
+        found = await site.endpoint.respond(query, request.headers.get("accept"))
     except TimeLimitError as exc:
         return _sparql_error(request, site, query, 503, str(exc))
     except KBError as exc:
         return _sparql_error(request, site, query, 400, str(exc))
-    fmt = choose(request.headers.get("accept"), answer.formats)
-    if fmt is None:
-        return _not_acceptable(request, site, answer.formats)
-    if fmt.name == "html":
-        return _sparql_page(request, site, query, answer, None)
-    body = await run_in_threadpool(serialize, answer, fmt)
-    return respond(request, body, _media(fmt))
+    if found.fmt is None:
+        return _not_acceptable(request, site, found.formats)
+    if found.answer is not None:
+        return _sparql_page(request, site, query, found.answer, None)
+    return respond(request, found.body, _media(found.fmt))
 
 
 def _sparql_page(
@@ -478,9 +489,10 @@ def serve(
         create_app(site),
         log_level="warning",
         server_header=False,
-        # h11 even where httptools is installed: it bounds the request line and headers
-        http="h11",
-        h11_max_incomplete_event_size=MAX_QUERY_STRING + 16 * 1024,
+        # httptools with a bound on the request head (kb.web.protocol), else h11's
+        http=protocol.protocol(),
+        loop=protocol.loop(),
+        h11_max_incomplete_event_size=protocol.MAX_HEAD,
         timeout_keep_alive=5,
         limit_concurrency=200,
     )

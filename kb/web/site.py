@@ -130,7 +130,7 @@ def pages(site: Site) -> Iterator[tuple[str, bytes]]:
             continue
         iri = site.graph.iri_of(path)
         for fmt in RESOURCE_FORMATS:
-            yield path[1:] + fmt.extension, site.representation(iri, fmt.name)
+            yield path[1:] + fmt.extension, site.representation(iri, fmt.name).data
 
 
 def write_site(site: Site, target: str | Path) -> int:
