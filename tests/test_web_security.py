@@ -133,20 +133,16 @@ def test_oversized_requests_are_refused(
     ids=["a header that never ends", "a request line that never ends"],
 )
 def test_a_head_that_never_ends_is_cut_off(hostile: Server, head: bytes) -> None:
-    """Sent in pieces, never finished: the server stops reading at its bound (the
-    parser would otherwise keep all of it) and says 400 or 414."""
-    sent = 0
+    """A megabyte of one head, never finished: a server that bounds heads answers (400 or
+    414) and closes; one that does not waits for more, holding all of it, and says
+    nothing."""
     with socket.create_connection((hostile.host, hostile.port), timeout=10) as sock:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(head)
-            while sent < 2_000_000:
+            for _ in range(64):
                 sock.sendall(b"a" * 16_384)
-                sent += 16_384
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         answer = b""
-        with contextlib.suppress(ConnectionResetError):
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
             answer = sock.recv(200)
-    assert sent < 2_000_000, "the server read two megabytes of one head"
-    assert answer.split(b" ")[1] in (b"400", b"414", b"431"), answer
+    assert answer.split(b" ")[1:2] in ([b"400"], [b"414"], [b"431"]), answer
     assert hostile.request("/").status == 200
