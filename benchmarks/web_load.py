@@ -41,6 +41,7 @@ from tests.web_server import free_port, kb_serve  # noqa: E402
 PERSON = "/id/person/massimiliano-boggetti"
 TRIFID = REPO / "benchmarks" / "trifid"
 LOAD_BEFORE = os.getloadavg()
+_UNIQUE = itertools.count()
 QUERY_NAME = "visits"
 
 
@@ -199,6 +200,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all targets")
     parser.add_argument("--data", nargs="*", default=[], help="data files (default: bundled)")
     parser.add_argument("--trifid", type=Path, default=TRIFID, help="where trifid is installed")
+    parser.add_argument("--pairs", type=int, default=9, help="paired kb/oxigraph bursts")
     parser.add_argument("--label", default="", help="a note kept with the results")
     args = parser.parse_args()
     query = catalogue_query()
@@ -223,6 +225,7 @@ def main() -> None:
                 )
                 rounds.setdefault(name, []).append(figures(name, latencies, errors, seconds))
                 print(f"round {round_ + 1}: {_row(rounds[name][-1])}", flush=True)
+        pairs = _pairs(targets, args.pairs, max(100, args.requests // 4), args.clients)
         memory["kb serve peak RSS MB"] = peak_rss_mb(kb_pid) if kb_pid else None
         memory["kb serve query workers peak RSS MB (each)"] = _children_peak(kb_pid)
         memory["oxigraph peak RSS MB"] = peak_rss_mb(oxigraph.pid)
@@ -241,6 +244,7 @@ def main() -> None:
         "load_average_before_after": [LOAD_BEFORE, os.getloadavg()],
         "results": [asdict(r) for r in results],
         "rounds": {name: [asdict(r) for r in runs] for name, runs in rounds.items()},
+        "paired_query_rate_kb_over_oxigraph": pairs,
         "memory": memory,
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -257,7 +261,13 @@ def _targets(
         return lambda n: ("GET", person, {"Accept": accept}, None)
 
     def unique(path: str) -> Callable[[int], tuple[str, str, dict[str, str], bytes | None]]:
-        return lambda n: ("GET", path + urllib.parse.quote(f"{query}\n# {n}"), json_results, None)
+        # numbered across rounds, so that no text comes twice (kb would answer it from memory)
+        return lambda n: (
+            "GET",
+            path + urllib.parse.quote(f"{query}\n# {next(_UNIQUE)}"),
+            json_results,
+            None,
+        )
 
     targets = {
         "kb: resource page (HTML)": (kb, page("text/html")),
@@ -356,6 +366,27 @@ def _process(command: list[str], port: int, cwd: Path | None = None) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _pairs(
+    targets: dict[str, tuple[int, Callable[[int], Any]]], count: int, requests: int, clients: int
+) -> dict[str, Any]:
+    """kb's endpoint and Oxigraph's on the unique query, in short bursts one right after
+    the other, ``count`` times: each ratio compares the two under the same load of the
+    shared machine (which swings by a factor of three from minute to minute)."""
+    ratios = []
+    for _ in range(count):
+        rates = []
+        for name in ("kb: catalogue query (run each time)", "oxigraph: catalogue query"):
+            port, request = targets[name]
+            latencies, _, seconds = load("127.0.0.1", port, request, requests, clients)
+            rates.append(len(latencies) / seconds)
+        ratios.append(round(rates[0] / rates[1], 2))
+        print(f"pair: kb {rates[0]:.0f} req/s, oxigraph {rates[1]:.0f} req/s", flush=True)
+    ordered = sorted(ratios)
+    median = ordered[len(ordered) // 2] if ordered else None
+    print(f"kb / oxigraph on the unique query, median of {count} pairs: {median}", flush=True)
+    return {"requests_each": requests, "ratios": ratios, "median": median}
 
 
 def _median(runs: list[Figures]) -> Figures:

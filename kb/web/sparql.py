@@ -239,7 +239,7 @@ class _Pool:
         self._store = store
         self._max_rows = max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         for _ in range(size):
             self._idle.put(_Worker(self._context, store, max_rows))
 
@@ -285,20 +285,25 @@ class _Pool:
         return value
 
     async def _take(self, deadline: float, timeout: float, source: str) -> _Worker:
-        loop = asyncio.get_running_loop()
-        while True:
+        """An idle worker, or the first one given back while this request is the longest
+        waiting (first come, first served: a client just answered does not jump ahead)."""
+        if not self._waiting:
             with contextlib.suppress(queue.Empty):
                 return self._idle.get_nowait()
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiting.append(waiter)
-            try:
-                await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
-            except TimeoutError:
-                self._wake_next()  # in case it was woken as its time ran out
-                raise _busy(source, timeout) from None
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiting.remove(waiter)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[_Worker] = loop.create_future()
+        self._waiting.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            raise _busy(source, timeout) from None
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # given one as it was cancelled
+                self._give_back(waiter.result(), True)
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
 
     def _alive(self, worker: _Worker) -> _Worker:
         if worker.process.is_alive():
@@ -310,15 +315,12 @@ class _Pool:
         if not healthy:
             worker.stop()
             worker = _Worker(self._context, self._store, self._max_rows)
-        self._idle.put(worker)
-        self._wake_next()
-
-    def _wake_next(self) -> None:
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                break
+                waiter.set_result(worker)
+                return
+        self._idle.put(worker)
 
     def close(self) -> None:
         while not self._idle.empty():
