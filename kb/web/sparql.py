@@ -127,7 +127,9 @@ class Endpoint:
         self._kept = 0
         self._lock = threading.Lock()
         forking = bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
-        size = workers or max(2, os.cpu_count() or 2)
+        # twice the cores: a worker waits for the event loop between queries, and the
+        # loop serves many connections; with one a core, workers stood idle
+        size = workers or 2 * max(2, os.cpu_count() or 2)
         self._pool = _Pool(store, size, max_rows) if forking else None
         self._spare = _Pool(store, 1, max_rows) if forking else None
 
