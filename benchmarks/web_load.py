@@ -418,7 +418,7 @@ def _row(f: Figures) -> str:
 
 
 def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 900  # Trifid reads the whole file before it listens
     while time.monotonic() < deadline:
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/")
