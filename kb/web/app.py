@@ -59,13 +59,23 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+#: The query page alone runs scripts: the editor's, from this server, asking only it.
+EDITOR_CSP = CSP.replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';"
+)
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+_EDITOR = {"content-security-policy": EDITOR_CSP}
 _LOG = logging.getLogger("kb.web")
 BUG = "the server failed to answer; this is a bug"
 
@@ -368,7 +378,7 @@ def _sparql_page(
     request: Request, site: Site, query: str, answer: Answer | None, error: str | None
 ) -> Response:
     body = site.pages.sparql(query, answer, error).encode()
-    return respond(request, body, "text/html; charset=utf-8")
+    return respond(request, body, "text/html; charset=utf-8", extra=_EDITOR)
 
 
 def _sparql_error(request: Request, site: Site, query: str, status: int, message: str) -> Response:
@@ -377,7 +387,7 @@ def _sparql_error(request: Request, site: Site, query: str, status: int, message
     wanted = choose(request.headers.get("accept"), RESULT_FORMATS)
     if wanted is not None and wanted.name == "html":
         body = site.pages.sparql(query, None, message).encode()
-        return respond(request, body, "text/html; charset=utf-8", status)
+        return respond(request, body, "text/html; charset=utf-8", status, extra=_EDITOR)
     return respond(request, (message + "\n").encode(), "text/plain; charset=utf-8", status)
 
 
