@@ -42,6 +42,7 @@ PERSON = "/id/person/massimiliano-boggetti"
 TRIFID = REPO / "benchmarks" / "trifid"
 LOAD_BEFORE = os.getloadavg()
 _UNIQUE = itertools.count()
+TRIFID_FAILURE: list[str] = []
 QUERY_NAME = "visits"
 
 
@@ -246,6 +247,7 @@ def main() -> None:
         "rounds": {name: [asdict(r) for r in runs] for name, runs in rounds.items()},
         "paired_query_rate_kb_over_oxigraph": pairs,
         "memory": memory,
+        "trifid_failure": TRIFID_FAILURE,
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
     print(f"written {out.relative_to(REPO)}")
@@ -323,8 +325,20 @@ def trifid_server(installed: Path, nt: Path, temp: Path) -> Iterator[Running | N
     port = free_port()
     config = temp / "trifid.yaml"
     config.write_text(TRIFID_CONFIG.format(port=port, base=BASE, data=nt))
-    with _process(["node", str(server), "-c", str(config)], port, cwd=installed) as pid:
+    # Node's default heap is too small for a big file: give it what the machine allows
+    command = ["node", "--max-old-space-size=8192", str(server), "-c", str(config)]
+    try:
+        started = _process(command, port, cwd=installed)
+        pid = started.__enter__()
+    except ServerDied as exc:
+        print(f"trifid: {exc}; left out", flush=True)
+        TRIFID_FAILURE.append(str(exc))
+        yield None
+        return
+    try:
         yield Running(port, pid)
+    finally:
+        started.__exit__(None, None, None)
 
 
 TRIFID_CONFIG = """\
@@ -353,19 +367,18 @@ plugins:
 
 @contextlib.contextmanager
 def _process(command: list[str], port: int, cwd: Path | None = None) -> Iterator[int]:
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(port)
-        yield process.pid
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_for(port, process, errors)
+            yield process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _pairs(
@@ -417,15 +430,23 @@ def _row(f: Figures) -> str:
     )
 
 
-def _wait_for(port: int) -> None:
+def _wait_for(port: int, process: subprocess.Popen[bytes], errors: Any) -> None:
     deadline = time.monotonic() + 900  # Trifid reads the whole file before it listens
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise ServerDied(f"{process.args[0]} ended ({process.returncode}): {' | '.join(said)}")
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/")
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise RuntimeError(f"no server came up on port {port}")
+
+
+class ServerDied(RuntimeError):
+    """A peer ended before it listened."""
 
 
 def _pid_on(port: int) -> int | None:

@@ -349,11 +349,20 @@ async def question(request: Request) -> Response:
 async def static(request: Request) -> Response:
     site: Site = request.app.state.site
     name = request.path_params["name"]
+    kept = _static_file(name)
+    if kept is None:
+        return error_page(request, 404, "no such file", site)
+    media_type = STATIC_TYPES[Path(name).suffix]
+    return respond(request, kept.data, media_type, vary=False, etag=kept.etag)
+
+
+@functools.lru_cache(maxsize=64)
+def _static_file(name: str) -> Body | None:
+    """A file of STATIC by its exact name (listed, never joined to a path), read once."""
     allowed = {p.name: p for p in STATIC.iterdir() if p.is_file()}
     if name not in allowed or Path(name).suffix not in STATIC_TYPES:
-        return error_page(request, 404, "no such file", site)
-    body = allowed[name].read_bytes()
-    return respond(request, body, STATIC_TYPES[Path(name).suffix], vary=False)
+        return None
+    return Body.of(allowed[name].read_bytes())
 
 
 async def sparql(request: Request) -> Response:
