@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
 import re
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import InputError
+from kb.files import read_text
 from kb.resources import Layout
 
 _HEADER = re.compile(r"^#\s*(title|question|param)\s*:\s*(.*?)\s*$", re.I)
@@ -39,13 +41,9 @@ class CatalogueQuery:
 
 
 def parse_query_file(path: Path) -> CatalogueQuery:
-    """Read one ``.rq`` file and its header comments."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    """Read one ``.rq`` file (a regular UTF-8 file, BOM allowed; see ``kb.files``) and
+    its header comments."""
+    text = read_text(path)
     headers: dict[str, str] = {}
     params: dict[str, str | None] = {}
     for line in text.splitlines():
@@ -79,7 +77,9 @@ def catalogue(layout: Layout) -> list[CatalogueQuery]:
 def find(layout: Layout, name: str) -> CatalogueQuery:
     """The catalogue query called ``name``; unknown names suggest the closest ones."""
     path = layout.queries_dir / f"{name}.rq"
-    if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and path.is_file():
+    # lexists, not is_file: a FIFO or device named NAME.rq is refused by the reader, not
+    # passed over as an unknown name
+    if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and os.path.lexists(path):
         return parse_query_file(path)
     names = [p.stem for p in sorted(layout.queries_dir.glob("*.rq"))]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
@@ -104,12 +104,13 @@ def is_ordered(entry: CatalogueQuery) -> bool:
 
 
 def read_expected(path: Path) -> Table:
-    """An expected-answers CSV file as a table."""
+    """An expected-answers CSV file (a regular UTF-8 file, BOM allowed) as a table."""
+    text = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = [tuple(row) for row in csv.reader(handle)]
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+        rows = [tuple(row) for row in reader]
+    except csv.Error as exc:
+        raise InputError.at(path, reader.line_num, f"not CSV: {exc}") from None
     if not rows:
         raise InputError(f"{path}:1: empty expected-answers file")
     return rows[0], rows[1:]

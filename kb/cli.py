@@ -8,6 +8,9 @@ the exit code of its kind (see ``kb --help``); ``--debug`` shows the traceback i
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
+import math
 import os
 import signal
 import sys
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
-from kb.errors import EXIT_CODES, EXIT_USAGE, KBError
+from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
 from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -29,8 +32,39 @@ EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in E
 DATA_FILES = click.argument("data_files", nargs=-1, metavar="[DATA_FILE]...")
 
 
+class KBCommand(click.Command):
+    """A command that refuses text options and arguments that are not UTF-8 (bytes the
+    shell passed through undecoded) before running: one line, exit 2. File names may be
+    any bytes and are left alone."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        for param in self.params:
+            if isinstance(param.type, click.Path) or param.name is None:
+                continue
+            values = ctx.params.get(param.name)
+            for value in values if isinstance(values, tuple) else (values,):
+                if isinstance(value, str) and not _is_file_name(param, value):
+                    _require_utf8(ctx, param, value)
+        return super().invoke(ctx)
+
+
+def _is_file_name(param: click.Parameter, value: str) -> bool:
+    """QUERY may be a .rq file, whose name may be any bytes."""
+    return param.name == "query" and os.path.lexists(value)
+
+
+def _require_utf8(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    undecoded = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+    if undecoded is not None:
+        name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        byte = ord(undecoded) - 0xDC00
+        raise UsageError(f"kb {ctx.info_name}: {name}: not UTF-8 (byte 0x{byte:02x})")
+
+
 class KBGroup(click.Group):
     """A click group whose errors are one line on stderr with the documented exit code."""
+
+    command_class = KBCommand
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
@@ -52,31 +86,50 @@ class KBGroup(click.Group):
             _fail(f"kb: {exc.format_message()}", exc.exit_code or EXIT_USAGE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             _fail("kb: interrupted", 130)
+        except BrokenPipeError:  # (--help, --version: click's own output)
+            _drop_stream(sys.stdout)
+            sys.exit(128 + signal.SIGPIPE)
+        except OSError as exc:  # a stream or file no command mapped: still one line
+            if debug:
+                raise
+            _drop_stream(sys.stdout)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"kb: {where}{exc.strerror or exc}", EXIT_USAGE)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; SIGINT and SIGTERM end it as one line (click itself would print
-        a blank line before its Abort, and Terminated would show a traceback). A reader of
-        stdout that went away (``kb ... | head``) ends it silently with 141, as SIGPIPE
-        would (click would exit 1, which here means "the data falls short")."""
-        from kb.export import Terminated
+        """Run the command; SIGINT, SIGTERM and SIGHUP end it as one line (click itself
+        would print a blank line before its Abort, and Terminated would show a traceback).
+        A reader of stdout that went away (``kb ... | head``) ends it silently with 141, as
+        SIGPIPE would (click would exit 1, which here means "the data falls short")."""
+        from kb.interrupts import Terminated
 
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise KBError("kb: interrupted", 130) from None
-        except Terminated:
-            raise KBError("kb: terminated", 128 + signal.SIGTERM) from None
+        except Terminated as exc:
+            what = "hung up" if exc.signum == signal.SIGHUP else "terminated"
+            raise KBError(f"kb: {what}", 128 + exc.signum) from None
         except BrokenPipeError:
-            _drop_stdout()
+            _drop_stream(sys.stdout)
             raise click.exceptions.Exit(128 + signal.SIGPIPE) from None
+        except MemoryError as exc:
+            from kb.errors import term_too_long
+
+            raise term_too_long(exc) or exc from None
 
 
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush of what is left
-    for a reader that is gone does not fail at exit."""
+def _drop_stream(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so that the interpreter's last
+    flush of what is left for a reader that is gone (or a disk that is full) does not
+    fail at exit."""
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)
 
 
@@ -90,8 +143,19 @@ def _first_command(argv: list[str]) -> int:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(" ".join(message.split()), err=True)
+    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``."""
+    _echo_err(" ".join(message.split()))
     sys.exit(code)
+
+
+def _echo_err(message: str) -> None:
+    """A line on stderr; a closed or full stderr loses it but changes no exit code."""
+    try:
+        click.echo(message, err=True)
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        _drop_stream(sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -123,14 +187,55 @@ def _session(ctx: click.Context) -> Session:
 
 def _note(ctx: click.Context, message: str) -> None:
     if not _session(ctx).quiet:
-        click.echo(message, err=True)
+        _echo_err(message)
 
 
 def _write(data: bytes | str) -> None:
-    sys.stdout.flush()  # text already echoed must come first
-    stream = sys.stdout.buffer
-    stream.write(data.encode() if isinstance(data, str) else data)
-    stream.flush()
+    """Results to stdout. A reader that went away raises BrokenPipeError (exit 141,
+    silently); stdout closed (``>&-``) or failing (a full disk) is one line, exit 2: the
+    results are lost, and unlike ``| head`` nobody chose to stop reading them."""
+    if sys.stdout is None:  # (in-process, as the console script replaces it)
+        raise OutputError("kb: cannot write the results: stdout is closed")
+    try:
+        sys.stdout.flush()  # text already echoed must come first
+        stream = sys.stdout.buffer
+        stream.write(data.encode() if isinstance(data, str) else data)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stream(sys.stdout)
+        raise OutputError(f"kb: cannot write the results: {exc.strerror or exc}") from None
+
+
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number from 0 (``allow_zero``: no limit) to a
+    week; ``nan``, ``inf``, negative or larger numbers are a usage error (exit 2)."""
+
+    name = "seconds"
+    MAXIMUM = 7 * 24 * 3600.0
+
+    def __init__(self, allow_zero: bool = True) -> None:
+        self.allow_zero = allow_zero
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        low = "0 or more" if self.allow_zero else "more than 0"
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not self.allow_zero):
+            self.fail(f"{value!r}: give a number of seconds, {low}", param, ctx)
+        if seconds > self.MAXIMUM:
+            self.fail(f"{value!r}: at most {self.MAXIMUM:g} seconds (a week)", param, ctx)
+        return seconds
+
+
+#: --timeout of every command (push: 0 is not allowed, a request always has a limit).
+TIMEOUT = Seconds()
+PUSH_TIMEOUT = Seconds(allow_zero=False)
 
 
 @click.group(
@@ -195,7 +300,7 @@ def cli(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=300.0,
     show_default=True,
     help="Stop loading, inference and validation after SECONDS or past the memory "
@@ -331,7 +436,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses (network access).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=60.0,
     show_default=True,
     help="Stop the query after SECONDS (exit 3); 0 for no limit. With --endpoint: "
@@ -353,8 +458,6 @@ def query(
 
     QUERY is a catalogue name (see --list), a .rq file, or inline SPARQL.
     """
-    from kb.errors import UsageError
-
     layout = _layout(ctx)
     if list_:
         _write(_catalogue_text(layout))
@@ -390,7 +493,7 @@ def query(
 @cli.command()
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=30.0,
     show_default=True,
     help="With --endpoint: seconds allowed for each request (exit 3 past it).",
@@ -449,7 +552,7 @@ def _catalogue_text(layout: Any) -> str:
 @_auth_options
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=PUSH_TIMEOUT,
     default=30.0,
     show_default=True,
     help="Seconds allowed for each request (exit 3 past it).",
@@ -584,7 +687,7 @@ def _progress(ctx: click.Context, total: int) -> Iterator[Any]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # a str: Path() would drop a trailing slash
     help="Write to FILE atomically.",
 )
 @click.pass_context
@@ -594,10 +697,11 @@ def export(
     fmt: str,
     inference: str,
     with_ontology: bool,
-    output: Path | None,
+    output: str | None,
 ) -> None:
     """Write the data (bundled, or the DATA_FILEs) as RDF, byte-for-byte reproducibly."""
-    from kb.export import graph_ntriples, serialize_sorted, write_atomic
+    from kb.export import graph_ntriples, serialize_sorted
+    from kb.files import write_atomic
 
     nt = graph_ntriples(_layout(ctx), data_files or None, inference, with_ontology)  # type: ignore[arg-type]
     data = serialize_sorted(nt, fmt)
@@ -646,7 +750,7 @@ def explain(ctx: click.Context, resource: str) -> None:
         from kb.output import display
 
         for term, label in exc.candidates:
-            click.echo(f"  {display(term)}  {label}", err=True)
+            _echo_err(f"  {display(term)}  {label}")
         raise
     _write(explanation_text(explanation, use_colour(sys.stdout)))
 
@@ -673,7 +777,7 @@ def _base_option(command: Any) -> Any:
 @_base_option
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=TIMEOUT,
     default=10.0,
     show_default=True,
     help="Stop a SPARQL query after SECONDS; 0 for no limit.",
@@ -726,12 +830,31 @@ def main() -> None:
     from kb.store import retain_until_exit, retained
 
     retain_until_exit()
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        sys.stdout = _ClosedStdout()
     try:
         cli.main(prog_name="kb")
     except SystemExit as exc:
         if not retained():
             raise
         _exit_now(exc.code)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout kb was started without: every write fails as the write to a
+    closed descriptor would, so results, help and version alike end in one line and exit
+    2 (Python would drop them silently), instead of writing to whatever file reuses the
+    descriptor. Flushing has nothing to do."""
+
+    def write(self, text: Any) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self) -> _ClosedStdout:
+        return self
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _exit_now(code: object) -> NoReturn:
@@ -743,10 +866,14 @@ def _exit_now(code: object) -> NoReturn:
         print(code, file=sys.stderr)
         code = 1
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         code = 128 + signal.SIGPIPE
-    sys.stderr.flush()
+    except OSError:
+        pass  # (already reported by _write)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
     os._exit(code)
 
 

@@ -5,6 +5,7 @@ keeps the file equal to click's own help), everything else handed to ``kb.cli``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -29,3 +30,9 @@ def _print_help() -> None:
         sys.stdout.flush()
     except BrokenPipeError:  # a reader that went away: 141, silently, as kb does
         os._exit(141)
+    except (OSError, AttributeError) as exc:  # stdout full or closed: one line, exit 2
+        reason = getattr(exc, "strerror", None) or "stdout is closed"
+        with contextlib.suppress(OSError, AttributeError):
+            sys.stderr.write(f"kb: cannot write the help: {reason}\n")
+            sys.stderr.flush()
+        os._exit(2)

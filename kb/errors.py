@@ -1,8 +1,9 @@
 """The error kinds a user can cause, each with its exit code and a one-line message.
 
 Exit codes (the same for every command): 0 success; 1 the data or answers fall short;
-2 usage or input error; 3 a server or a time limit failed. Ended by a signal (or as if):
-128 + its number (130 Ctrl-C, 143 SIGTERM, 141 a reader of stdout that went away).
+2 usage or input error (also: results that cannot be written, stdout closed or full);
+3 a server or a time limit failed. Ended by a signal (or as if): 128 + its number (130
+Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 a reader of stdout that went away, silently).
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ class InputError(KBError):
         return cls(f"{where}: {message}")
 
 
+class OutputError(KBError):
+    """The results cannot be written: stdout closed or failing, an ``-o`` target that
+    cannot take them (exit 2, as a full disk on ``-o`` always was)."""
+
+    exit_code = EXIT_USAGE
+
+
 class UsageError(KBError):
     """Options that do not fit together (exit 2)."""
 
@@ -76,3 +84,16 @@ class DataShortfall(KBError):
     """The data or the answers fall short: violations, catalogue differences (exit 1)."""
 
     exit_code = EXIT_SHORTFALL
+
+
+#: pyoxigraph's parsers refuse a single term (literal or IRI) longer than this.
+PARSER_TERM_LIMIT = 16 * 1024 * 1024
+
+
+def term_too_long(exc: MemoryError, where: str = "kb") -> InputError | None:
+    """The InputError for pyoxigraph's refusal of a term past its buffer limit (a
+    MemoryError saying so), else None: a real lack of memory stays what it is."""
+    if "buffer maximal size" not in str(exc):
+        return None
+    limit = PARSER_TERM_LIMIT // (1024 * 1024)
+    return InputError(f"{where}: a literal or IRI longer than {limit} MiB (the RDF parser's limit)")

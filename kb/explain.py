@@ -62,12 +62,18 @@ class AmbiguousResource(InputError):
         super().__init__(f"{text!r} matches {count} resources; name one of them")
 
 
+_ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in P.items())
 
 
 def _select(store: pyoxigraph.Store, query: str) -> list[list[str | None]]:
-    answer = store.query(_prologue() + query)
+    try:
+        answer = store.query(_prologue() + query)
+    except SyntaxError as exc:  # (the resource is checked first: this is a last guard)
+        raise InputError(f"explain: cannot look this resource up: {exc.msg or exc}") from None
     names = [v.value for v in answer.variables]
     return [[None if s[n] is None else str(s[n]) for n in names] for s in answer]
 
@@ -85,6 +91,8 @@ def resolve_resource(store: pyoxigraph.Store, text: str) -> str:
     """The one resource ``text`` names, as ``<iri>``; none or several -> InputError."""
     iri = _iri_of(text.strip())
     if iri is not None:
+        if not _ABSOLUTE.match(iri):
+            raise InputError(f"{text}: not an absolute IRI (give <scheme:...> or a prefixed name)")
         bind_term(iri)  # validates the IRI
         if not _select(
             store, f"SELECT ?p WHERE {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }} LIMIT 1"

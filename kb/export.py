@@ -1,4 +1,5 @@
-"""Deterministic serialisation of a graph (same bytes on every run) and atomic writes.
+"""Deterministic serialisation of a graph (same bytes on every run); the atomic writer it
+used to hold lives in ``kb.files`` (still importable from here).
 
 Order: the graph is written as N-Triples (dumped from a pyoxigraph store, or parsed
 straight from the files when nothing needs a store), blank nodes are given canonical
@@ -8,17 +9,14 @@ serialised from that sorted stream, so Turtle groups triples by subject, subject
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import tempfile
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import InputError
+from kb.files import write_atomic  # noqa: F401 (kept importable from here)
 from kb.formats import EXPORT_FORMATS, rdf_format
+from kb.interrupts import Terminated  # noqa: F401 (kept importable from here)
 from kb.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -127,52 +125,3 @@ def serialize_sorted(nt: bytes, fmt: str = "turtle") -> bytes:
         return _prefix_header(PREFIXES) + b"\n" + _strip_prefix_lines(body, len(PREFIXES))
     prefixes = PREFIXES if fmt in PREFIXED_FORMATS else None
     return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
-
-
-class Terminated(BaseException):
-    """Raised in place of dying on SIGTERM, so that cleanup runs."""
-
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated(f"terminated by signal {signum}")
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Within the block, SIGTERM raises Terminated (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def write_atomic(path: str | Path, chunks: bytes | Iterable[bytes]) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``.
-
-    On any failure (including KeyboardInterrupt and SIGTERM) the temporary file is removed
-    and ``path`` is left as it was."""
-    path = Path(path)
-    if isinstance(chunks, bytes):
-        chunks = [chunks]
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"{path}: no such directory {directory}")
-    with _sigterm_raises():
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            if isinstance(exc, OSError):
-                raise InputError(f"{path}: {exc.strerror or exc}") from None
-            raise

@@ -5,6 +5,7 @@ results come back as one ``QueryResult`` whichever engine ran them (``Local`` he
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
     from kb.store import refuse_url
 
     refuse_url(query)
-    if query.endswith(".rq") or ("/" in query and Path(query).is_file()):
+    # lexists, not is_file: a FIFO or device given as a query file is refused by the
+    # reader, not taken for inline SPARQL or a catalogue name
+    if query.endswith(".rq") or ("/" in query and os.path.lexists(query)):
         entry = parse_query_file(Path(query))
         return entry.text, entry
     if _INLINE.search(query):

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.errors import InputError
+from kb.errors import InputError, term_too_long
+from kb.files import UTF8_BOM, read_regular
 from kb.formats import RDF_FORMATS
 
 if TYPE_CHECKING:
@@ -57,20 +57,6 @@ def refuse_url(path: str | Path) -> None:
         raise InputError(f"{path}: URLs are never fetched; download the file and pass its path")
 
 
-def _check_path(path: Path) -> None:
-    """Refuse missing files, directories, FIFOs and devices before opening."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise InputError.at(path, None, "no such file") from None
-    except OSError as exc:
-        raise InputError.at(path, None, exc.strerror or str(exc)) from None
-    if stat.S_ISDIR(mode):
-        raise InputError.at(path, None, "is a directory, not a file")
-    if not stat.S_ISREG(mode):
-        raise InputError.at(path, None, "not a regular file")
-
-
 def _check_text(path: Path, data: bytes, fmt: str, check_utf8: bool = True) -> None:
     """Refuse empty, binary, non-UTF-8 and DOCTYPE-bearing RDF/XML content."""
     if not data or data.isspace():  # (no copy, unlike strip())
@@ -95,16 +81,16 @@ def declares_entities(xml: bytes) -> bool:
 
 
 def read_rdf_bytes(path: str | Path, check_utf8: bool = True) -> bytes:
-    """Read ``path`` once, after checking it is a local, non-empty UTF-8 text file (UTF-8
-    left to the parser, which refuses it too, when ``check_utf8`` is false)."""
+    """Read ``path`` once, after checking it is a local regular file within the size limit
+    (``kb.files.read_regular``), then that it is non-empty UTF-8 text (UTF-8 left to the
+    parser, which refuses it too, when ``check_utf8`` is false). A leading UTF-8 BOM is
+    dropped, as Jena does."""
     refuse_url(path)
     path = Path(path)
-    _check_path(path)
+    data = read_regular(path)
     fmt = format_name(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(path, None, exc.strerror or str(exc)) from None
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
     _check_text(path, data, fmt, check_utf8)
     return data
 
@@ -192,6 +178,8 @@ def _parsing(path: str | Path) -> Iterator[tuple[bytes, Path, str]]:
         raise wrong_format(path, data, name) or syntax_error(path, exc) from None
     except (ValueError, OSError) as exc:
         raise InputError.at(path, None, str(exc)) from None
+    except MemoryError as exc:
+        raise term_too_long(exc, str(path)) or exc from None
 
 
 def load_file(store: pyoxigraph.Store, path: str | Path, progress: Progress | None = None) -> None:

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kb.errors import InputError, KBError, TimeLimitError
-from kb.export import _sigterm_raises
+from kb.errors import InputError, KBError, TimeLimitError, term_too_long
+from kb.interrupts import die_with_parent, signals_blocked, signals_raise, worker_signals
 
 T = TypeVar("T")
 
@@ -44,13 +44,28 @@ def run_bounded(
     limit = memory_limit_mb()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(job, args, limit, sender))
-    worker.start()
-    sender.close()
+    worker = context.Process(target=_work, args=(job, args, limit, sender, os.getpid(), what))
+    # From before the fork: SIGTERM or SIGHUP (timeout, kill, systemd, a closed terminal)
+    # raises instead of ending kb at once, so that `finally` ends the worker (not left at
+    # 100% CPU under init); blocked across the fork itself (see signals_blocked).
+    with signals_raise():
+        try:
+            with signals_blocked():
+                worker.start()
+            sender.close()
+            return _answer(worker, receiver, timeout, limit, what)
+        finally:
+            if worker.pid is not None:
+                if worker.is_alive():
+                    worker.terminate()
+                worker.join()
+            receiver.close()
+
+
+def _answer(worker: Any, receiver: Any, timeout: float, limit: int, what: str) -> Any:
+    """The worker's answer within ``timeout`` seconds (its error raised here)."""
     try:
-        with _sigterm_raises():  # so that `finally` ends the worker (not left at 100% CPU)
-            ready = receiver.poll(timeout)
-        if not ready:
+        if not receiver.poll(timeout):
             raise TimeLimitError(f"{what} ran longer than {timeout:g} s")
         ok, value = receiver.recv()
     except EOFError:
@@ -58,24 +73,28 @@ def run_bounded(
         if limit and worker.exitcode == -6:  # SIGABRT: an allocation in Rust failed
             raise TimeLimitError(f"{what} needed more than {limit} MB of memory") from None
         raise InputError(f"{what}: the worker died") from None
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        receiver.close()
     if not ok:
         raise value or TimeLimitError(f"{what} needed more than {limit} MB of memory")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
-def _work(job: Callable[..., Any], args: tuple[Any, ...], limit: int, sender: Any) -> None:
+def _work(
+    job: Callable[..., Any],
+    args: tuple[Any, ...],
+    limit: int,
+    sender: Any,
+    parent: int,
+    what: str,
+) -> None:
+    worker_signals()
+    die_with_parent(parent)
     try:
         if limit:
             _silence_native_stderr()
             _cap_memory(limit)
         sender.send((True, job(*args)))
-    except MemoryError:
-        sender.send((False, None))
+    except MemoryError as exc:  # a term past the parser's limit, else the memory cap
+        sender.send((False, term_too_long(exc, what)))
     except KBError as exc:  # sent back and re-raised in the parent
         sender.send((False, exc))
     except Exception as exc:
