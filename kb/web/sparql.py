@@ -126,6 +126,7 @@ class Endpoint:
         self._cache: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._kept = 0
         self._lock = threading.Lock()
+        self._running: dict[tuple[str, str | None], asyncio.Future[Outcome]] = {}
         forking = bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
         # twice the cores: a worker waits for the event loop between queries, and the
         # loop serves many connections; with one a core, workers stood idle
@@ -157,15 +158,31 @@ class Endpoint:
         kept = self._remembered(key)
         if kept is not None:
             return kept
-        if self._pool is None:
-            found = outcome(self.store, text, accept, self.max_rows)
-        else:
-            found = await self._pool.run_async(
-                ("outcome", text, accept), self.timeout or 0, "query"
-            )
+        running = self._running.get(key)
+        if running is not None:  # the same query asked again while it runs: one run
+            return await asyncio.shield(running)
+        running = asyncio.get_running_loop().create_future()
+        self._running[key] = running
+        try:
+            found = await self._run(text, accept)
+        except Exception as exc:
+            running.set_exception(exc)
+            running.exception()  # retrieved: no warning when nobody else waited
+            raise
+        except BaseException:  # cancelled: so are those who waited for it
+            running.cancel()
+            raise
+        finally:
+            del self._running[key]
+        running.set_result(found)
         size = len(found.body) // 64 + (len(found.answer.rows) if found.answer else 0)
         self._remember(key, found, size)
         return found
+
+    async def _run(self, text: str, accept: str | None) -> Outcome:
+        if self._pool is None:
+            return outcome(self.store, text, accept, self.max_rows)
+        return await self._pool.run_async(("outcome", text, accept), self.timeout or 0, "query")
 
     def _remembered(self, key: tuple[str, str | None]) -> Any:
         with self._lock:
@@ -273,7 +290,9 @@ class _Pool:
         healthy = False
         try:
             worker.connection.send(task)
-            await _readable(worker.connection, deadline - loop.time())
+            # the whole time limit for the query itself, however long it waited for a
+            # worker (a query given the rest of it would be cut short, its worker ended)
+            await _readable(worker.connection, timeout)
             ok, value = worker.connection.recv()
             healthy = True
         except TimeoutError:
