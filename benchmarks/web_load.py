@@ -211,7 +211,8 @@ def main() -> None:
         nt = Path(temp) / "published.nt"
         published_ntriples(nt, args.data)
         person = a_person(nt)
-        print(f"{_count_lines(nt)} published triples; the resource: {person}", flush=True)
+        triples = _count_lines(nt)
+        print(f"{triples} published triples; the resource: {person}", flush=True)
         oxigraph = servers.enter_context(oxigraph_server(nt, Path(temp) / "oxigraph"))
         kb = servers.enter_context(kb_serve(*args.data))
         kb_pid = _pid_on(kb.port)
@@ -240,7 +241,7 @@ def main() -> None:
     out = REPO / "benchmarks" / "results" / f"web-{time.strftime('%Y%m%d-%H%M%S')}.json"
     document = {
         "label": args.label,
-        "triples": _count_lines(nt) if nt.exists() else None,
+        "triples": triples,
         "clients": args.clients,
         "load_average_before_after": [LOAD_BEFORE, os.getloadavg()],
         "results": [asdict(r) for r in results],
