@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthetic import (
+    BASIS,
+    KB,
     OA,
     ORG,
     PROV,
+    RDF,
     RDFS,
     SCHEMA,
     SH,
+    SHARED_STATEMENT,
     SKOS,
     TYPE,
     XSD,
@@ -35,7 +39,7 @@ from synthetic import (
     plain,
 )
 
-from kb.namespaces import KB, PREFIXES
+from kb.namespaces import PREFIXES
 
 KBSH = PREFIXES["kbsh"]
 WIKIDATA = PREFIXES["wd"]
@@ -52,7 +56,8 @@ HAS_SELECTOR, EXACT, START, END = (
     iri(OA, "start"),
     iri(OA, "end"),
 )
-INVERSE_BODY = f"^{HAS_BODY}"
+NOTE = iri(SKOS, "editorialNote")
+SUBJECT, PREDICATE, OBJECT = iri(RDF, "subject"), iri(RDF, "predicate"), iri(RDF, "object")
 
 # Roles of the nodes of a synthetic article (see generate.ArticleWriter).
 PERSONS = ("person.visitor", "person.minister", "person.chamber", "person.ambassador")
@@ -233,8 +238,10 @@ def custom(*roles: str) -> Callable[[Apply], Recipe]:
 
 
 def annotations_of(article: Article, role: str) -> list[str]:
-    """The annotation nodes whose body is the node of ``role``."""
-    return [n for r, n in article.nodes.items() if r.startswith(f"ann:{role}#")]
+    """The annotation nodes of the statements about the node of ``role``."""
+    subject = article.nodes[role]
+    statements = {st for (s, _, _), st in article.statements.items() if s == subject}
+    return [t[0] for t in article.triples if t[1] == HAS_BODY and t[2] in statements]
 
 
 def evidence_nodes(article: Article, role: str, kind: str) -> str:
@@ -272,11 +279,18 @@ def integer(value: int) -> str:
 
 @custom(*POSTS, *EVENTS, *QUOTES, *CLAIMS)
 def _no_evidence(article: Article, role: str, _: Context) -> list[Hit]:
-    """Re-point every annotation of the node at the article: the node has no evidence."""
+    """Make every statement about the node editorial (with a note) and re-point their
+    annotations at a shared statement: the node has no words of the article."""
     subject = targeted(article, role)
     for annotation in annotations_of(article, role):
-        article.replace(annotation, HAS_BODY, article.nodes["article"])
-    return [Hit(subject, INVERSE_BODY)]
+        article.replace(annotation, HAS_BODY, SHARED_STATEMENT)
+    for (s, p, _), statement in list(article.statements.items()):
+        if s == subject:
+            article.depend(s, p)
+            article.replace(statement, BASIS, node("concept", "editorial"))
+            article.drop(statement, NOTE)
+            article.add(statement, NOTE, en("No words of the article support it."))
+    return [Hit(subject, None)]
 
 
 _no_evidence_warning = Recipe(
@@ -306,10 +320,16 @@ def _annotation_untyped(article: Article, role: str, _: Context) -> list[Hit]:
 
 @custom(*ANNOTATIONS)
 def _target_untyped(article: Article, role: str, _: Context) -> list[Hit]:
-    """The annotation's target loses rdf:type oa:SpecificResource."""
+    """The annotation gets a target of its own (the same source and selectors) without
+    rdf:type oa:SpecificResource (its usual target is shared by other annotations)."""
     annotation = targeted(article, role)
     target = evidence_nodes(article, role, "target")
-    article.drop(target, TYPE)
+    own = target[:-1] + "-untyped>"
+    for predicate in (HAS_SOURCE, HAS_SELECTOR):
+        article.depend(target, predicate)
+        for value in article.objects(target, predicate):
+            article.add(own, predicate, value)
+    article.replace(annotation, HAS_TARGET, own)
     return [Hit(annotation, HAS_TARGET)]
 
 
@@ -575,6 +595,113 @@ def _status_value(value: Value, count: int = 1) -> Apply:
 
 
 # ---------------------------------------------------------------------------------------
+# Statement nodes (the person's name statement, which is stated and has no note)
+# ---------------------------------------------------------------------------------------
+
+
+def name_statement(article: Article, role: str) -> tuple[str, str]:
+    """(person, the statement node of its name), both relied upon (every part of the
+    statement, so that two defects never damage one statement)."""
+    person = targeted(article, role)
+    article.depend(person, NAME)
+    statement = article.statement_of(person, NAME)
+    for predicate in (TYPE, SUBJECT, PREDICATE, OBJECT, BASIS, NOTE):
+        article.depend(statement, predicate)
+    return person, statement
+
+
+@custom(*PERSONS)
+def _statement_removed(article: Article, role: str, _: Context) -> list[Hit]:
+    """Remove the statement node of the person's name: the fact has none."""
+    person, statement = name_statement(article, role)
+    for predicate in {t[1] for t in article.triples if t[0] == statement}:
+        article.drop(statement, predicate)
+    return [Hit(person, NAME)]
+
+
+def _statement_part_missing(predicate: str) -> Apply:
+    def apply(article: Article, role: str, _: Context) -> list[Hit]:
+        person, statement = name_statement(article, role)
+        article.drop(statement, predicate)
+        hits = [Hit(statement, predicate)]
+        if predicate in (SUBJECT, PREDICATE, OBJECT):
+            hits.append(Hit(person, NAME, "FactStatementShape", "SPARQL"))
+        return hits
+
+    return apply
+
+
+def _statement_part_extra(predicate: str, value: Value) -> Apply:
+    def apply(article: Article, role: str, _: Context) -> list[Hit]:
+        _, statement = name_statement(article, role)
+        article.add(statement, predicate, resolve(value, article, statement))
+        return [Hit(statement, predicate)]
+
+    return apply
+
+
+def _statement_part_swap(predicate: str, value: str) -> Apply:
+    def apply(article: Article, role: str, _: Context) -> list[Hit]:
+        _, statement = name_statement(article, role)
+        article.replace(statement, predicate, value)
+        return [Hit(statement, predicate)]
+
+    return apply
+
+
+@custom(*PERSONS)
+def _second_basis(article: Article, role: str, _: Context) -> list[Hit]:
+    """A second basis, editorial, with the note an editorial statement needs."""
+    _, statement = name_statement(article, role)
+    article.add(statement, BASIS, node("concept", "editorial"))
+    article.add(statement, NOTE, en("A second basis."))
+    return [Hit(statement, BASIS)]
+
+
+@custom(*PERSONS)
+def _statement_of_nothing(article: Article, role: str, _: Context) -> list[Hit]:
+    """A statement node describing a name the person does not have."""
+    person = targeted(article, role)
+    statement = node("statement", f"{article.slug}-invented")
+    triples = [
+        (statement, TYPE, iri(RDF, "Statement")),
+        (statement, SUBJECT, person),
+        (statement, PREDICATE, NAME),
+        (statement, OBJECT, plain("Nobody " + article.slug)),
+        (statement, BASIS, node("concept", "editorial")),
+        (statement, NOTE, en("An invented name.")),
+    ]
+    for triple in triples:
+        article.add(*triple)
+    return [Hit(statement, OBJECT)]
+
+
+@custom(*PERSONS)
+def _statement_without_words(article: Article, role: str, _: Context) -> list[Hit]:
+    """Re-point the annotations of the (stated) name statement at a shared statement."""
+    _, statement = name_statement(article, role)
+    annotations = article.annotations_of_statement(statement)
+    if not annotations:
+        raise NoRoom(f"{role}'s name has no annotation")
+    for annotation in annotations:
+        article.replace(annotation, HAS_BODY, SHARED_STATEMENT)
+    article.depend(statement, BASIS)
+    return [Hit(statement, BASIS)]
+
+
+@custom(*ORGS)
+def _statement_without_note(article: Article, role: str, _: Context) -> list[Hit]:
+    """Drop the note of the (implied) statement of the organisation's country."""
+    organisation = targeted(article, role)
+    article.depend(organisation, LOCATION)
+    statement = article.statement_of(organisation, LOCATION)
+    if not article.drop(statement, NOTE):
+        raise NoRoom(f"{role}'s country has no note")
+    article.depend(statement, BASIS)
+    return [Hit(statement, BASIS)]
+
+
+# ---------------------------------------------------------------------------------------
 # The table: (shape local name, component without "ConstraintComponent") -> recipe
 # ---------------------------------------------------------------------------------------
 
@@ -712,8 +839,31 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("EvidenceRequiredShape-derivedFrom", "Class"): swap(
         (*POSTS, *EVENTS, *QUOTES, *CLAIMS), P(PROV, "wasDerivedFrom"), ref("place.home")
     ),
-    ("EvidenceRequiredShape-annotation", "MinCount"): _no_evidence,
-    ("EvidenceWarningShape-annotation", "MinCount"): _no_evidence_warning,
+    ("EvidenceRequiredShape", "SPARQL"): _no_evidence,
+    ("EvidenceWarningShape", "SPARQL"): _no_evidence_warning,
+    # statements
+    ("FactStatementShape", "SPARQL"): _statement_removed,
+    ("StatementShape-subject", "MinCount"): Recipe(PERSONS, _statement_part_missing(SUBJECT)),
+    ("StatementShape-subject", "MaxCount"): Recipe(
+        PERSONS, _statement_part_extra(SUBJECT, ref("place.home"))
+    ),
+    ("StatementShape-predicate", "MinCount"): Recipe(PERSONS, _statement_part_missing(PREDICATE)),
+    ("StatementShape-predicate", "MaxCount"): Recipe(
+        PERSONS, _statement_part_extra(PREDICATE, ALT_NAME)
+    ),
+    ("StatementShape-object", "MinCount"): Recipe(PERSONS, _statement_part_missing(OBJECT)),
+    ("StatementShape-object", "MaxCount"): Recipe(
+        PERSONS, _statement_part_extra(OBJECT, plain("Someone else"))
+    ),
+    ("StatementShape-basis", "MinCount"): Recipe(PERSONS, _statement_part_missing(BASIS)),
+    ("StatementShape-basis", "MaxCount"): _second_basis,
+    ("StatementShape-basis", "In"): Recipe(
+        PERSONS, _statement_part_swap(BASIS, node("concept", "guessed"))
+    ),
+    ("StatementAssertedShape", "SPARQL"): _statement_of_nothing,
+    ("StatementWordsShape", "SPARQL"): _statement_without_words,
+    ("StatementNoteShape", "SPARQL"): _statement_without_note,
+    ("VisitShape-hope", "Class"): extra(["visit"], P(KB, "hope"), ref("topic.0")),
     ("AnnotationShape", "Class"): _annotation_untyped,
     ("AnnotationShape-motivation", "MinCount"): missing(ANNOTATIONS, P(OA, "motivatedBy")),
     ("AnnotationShape-motivation", "In"): swap(
@@ -770,7 +920,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
 #: sh:datatype rdf:langString beside sh:languageIn, and sh:class schema:Person on
 #: kb:visitor and kb:counterpart (subproperties of schema:attendee), were dropped as
 #: redundant, and the SPARQL rules of the shapes leave each defect to one constraint.
-UNAVOIDABLE: dict[tuple[str, str], str] = {}
+UNAVOIDABLE: dict[tuple[str, str], str] = {
+    (f"StatementShape-{part}", "MinCount"): (
+        f"a statement node without its rdf:{part} no longer describes its fact triple, which"
+        " kbsh:FactStatementShape then reports as having no statement node"
+    )
+    for part in ("subject", "predicate", "object")
+}
 
 
 def _exact(article: Article, role: str) -> str:
@@ -939,6 +1095,7 @@ class Injector:
         if changed & (self.changed | self.relied) or relied & self.changed:
             return None
         article.triples = trial.triples
+        article.statements = trial.statements
         self.changed |= changed
         self.relied |= relied
         return hits

@@ -318,5 +318,8 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
     findings = Path(__file__).with_name("findings.md")
     if findings.is_file():
         lines += [findings.read_text(encoding="utf-8").rstrip(), ""]
+    server = Path(__file__).with_name("server_validate.md")  # benchmarks/server_validate.py
+    if server.is_file():
+        lines += [server.read_text(encoding="utf-8").rstrip(), ""]
     doc.write_text("\n".join(lines))
     plot(rows, png)

@@ -25,6 +25,10 @@ from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
 from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
 
+#: Seconds allowed for each request to a server (kb.remote.DEFAULT_TIMEOUT, not imported:
+#: `kb --help` imports nothing it does not need).
+DEFAULT_ENDPOINT_TIMEOUT = 30.0
+
 if TYPE_CHECKING:
     from kb.resources import Layout
 
@@ -274,77 +278,6 @@ def cli(
     ctx.obj = Session(root, imports, debug, quiet)
 
 
-@cli.command()
-@DATA_FILES
-@click.option("--shapes", type=click.Path(path_type=Path), help="SHACL shapes file.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(REPORT_FORMATS),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--max-results",
-    type=click.IntRange(min=0),
-    help="Print at most N results (counts stay complete).",
-)
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
-@click.option(
-    "--engine",
-    type=click.Choice(["fast", "pyshacl"]),
-    default="fast",
-    show_default=True,
-    help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
-    "does not support) or pyshacl (the reference engine).",
-)
-@click.option(
-    "--timeout",
-    type=TIMEOUT,
-    default=300.0,
-    show_default=True,
-    help="Stop loading, inference and validation after SECONDS or past the memory "
-    "allowed (exit 3); 0 for no limit.",
-)
-@click.pass_context
-def validate(
-    ctx: click.Context,
-    data_files: tuple[str, ...],
-    shapes: Path | None,
-    fmt: str,
-    max_results: int | None,
-    strict: bool,
-    engine: str,
-    timeout: float,
-) -> None:
-    """Validate the published graph (data + ontology + closure) against the shapes.
-
-    With DATA_FILEs, exactly those files are validated (with the ontology and the
-    closure) instead of the bundled data. Exit 1 when there are violations.
-    """
-    from kb.terms import nt
-    from kb.validate import validate as run
-
-    with _phases(ctx, data_files) as (loading, validating):
-        report = run(
-            _layout(ctx), data_files or None, shapes, engine, loading, validating, timeout or None
-        )
-    if report.unsupported:
-        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
-        _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
-    if fmt == "json":
-        import json
-
-        _write(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
-    elif fmt == "turtle":
-        _write(_report_turtle(report.report_ntriples))
-    else:
-        from kb.output import report_text
-
-        _write(report_text(report, max_results))
-    ctx.exit(report.exit_code(strict))
-
-
 def _short(term: str) -> str:
     from kb.terms import short
 
@@ -415,6 +348,125 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
     graph = server["graph"] or DEFAULT_GRAPH
     max_bytes = server["max_response_mb"] * MB
     return Remote(url, graph, auth, timeout or DEFAULT_TIMEOUT, max_bytes)
+
+
+@cli.command()
+@DATA_FILES
+@click.option("--shapes", type=click.Path(path_type=Path), help="SHACL shapes file.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=0),
+    help="Print at most N results (counts stay complete).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings and infos too.")
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="Validation engine: fast (shapes compiled to SPARQL; pySHACL takes any shape it "
+    "does not support) or pyshacl (the reference engine).",
+)
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=300.0,
+    show_default=True,
+    help="Stop loading, inference and validation after SECONDS or past the memory "
+    "allowed (exit 3); 0 for no limit. With --endpoint: per request, default 30.",
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="With --endpoint: report shapes the server cannot run as not checked, instead of exit 2.",
+)
+@_endpoint_options
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    shapes: Path | None,
+    fmt: str,
+    max_results: int | None,
+    strict: bool,
+    engine: str,
+    timeout: float,
+    allow_partial: bool,
+    **server: Any,
+) -> None:
+    """Validate the published graph (data + ontology + closure) against the shapes.
+
+    With DATA_FILEs, exactly those files are validated (with the ontology and the
+    closure) instead of the bundled data. With --endpoint, the graph kb push wrote on
+    that SPARQL server is validated there (only results come back). Exit 1 when there
+    are violations.
+    """
+    from kb.terms import nt
+
+    if server["endpoint"]:
+        report = _validate_on_server(ctx, data_files, shapes, engine, timeout, server)
+        if report.not_checked and not allow_partial:
+            names = ", ".join(_short(nt(u.shape)) for u in report.not_checked)
+            _fail(
+                f"kb validate: not checked on the server: {names} "
+                "(--allow-partial reports them as not checked)",
+                2,
+            )
+    else:
+        from kb.validate import validate as run
+
+        with _phases(ctx, data_files) as (loading, validating):
+            layout, files = _layout(ctx), data_files or None
+            report = run(layout, files, shapes, engine, loading, validating, timeout or None)
+    if report.unsupported:
+        names = ", ".join(sorted(_short(nt(u.shape)) for u in report.unsupported))
+        _note(ctx, f"note: validated by pySHACL (not supported by the fast engine): {names}")
+    for skipped in report.not_checked:
+        _note(
+            ctx, f"note: not checked on the server: {_short(nt(skipped.shape))}: {skipped.reason}"
+        )
+    if fmt == "json":
+        import json
+
+        _write(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "turtle":
+        _write(_report_turtle(report.report_ntriples))
+    else:
+        from kb.output import report_text
+
+        _write(report_text(report, max_results))
+    ctx.exit(report.exit_code(strict))
+
+
+def _validate_on_server(
+    ctx: click.Context,
+    data_files: tuple[str, ...],
+    shapes: Path | None,
+    engine: str,
+    timeout: float,
+    server: dict[str, Any],
+) -> Any:
+    """The report of the graph on the server (the fast engine's queries sent there)."""
+    from kb.errors import UsageError
+    from kb.remote.validation import EndpointSource
+    from kb.validate import validate_endpoint
+
+    if data_files:
+        raise UsageError("kb validate: give DATA_FILEs or --endpoint, not both")
+    if engine != "fast":
+        raise UsageError("kb validate --endpoint runs the fast engine only (not --engine pyshacl)")
+    remote = _remote(ctx, server, timeout)
+    source = EndpointSource(
+        remote.endpoint_url, remote.graph, remote.auth, remote.timeout, remote.max_bytes
+    )
+    return validate_endpoint(_layout(ctx), source, shapes)
 
 
 @cli.command()
@@ -714,11 +766,35 @@ def export(
 
 
 @cli.command()
+@click.option(
+    "--timeout",
+    type=PUSH_TIMEOUT,
+    default=DEFAULT_ENDPOINT_TIMEOUT,
+    show_default=True,
+    help="With --endpoint: seconds allowed for each request (exit 3 past it).",
+)
+@_endpoint_options
 @click.pass_context
-def stats(ctx: click.Context) -> None:
-    """Count triples, instances per class and uses per property; check conformance."""
+def stats(ctx: click.Context, timeout: float, **server: Any) -> None:
+    """Count triples, instances, property uses and statements by basis; check conformance.
+
+    Also gives the share of the data's fact triples that have a statement node. With
+    --endpoint, the graph on that SPARQL server is counted there (no conformance line and
+    no share: kb validate --endpoint checks the graph).
+    """
     from kb.output import stats_text
-    from kb.published import published_store
+
+    if server["endpoint"]:
+        from kb.remote.validation import EndpointSource
+        from kb.stats import stats_of
+
+        remote = _remote(ctx, server, timeout)
+        source = EndpointSource(
+            remote.endpoint_url, remote.graph, remote.auth, remote.timeout, remote.max_bytes
+        )
+        _write(stats_text(stats_of(source.select)))
+        return
+    from kb.published import build_store, published_store
     from kb.stats import stats as count
     from kb.store import load_files
     from kb.validate import validate_store
@@ -726,14 +802,18 @@ def stats(ctx: click.Context) -> None:
     layout = _layout(ctx)
     store = published_store(layout)
     report = validate_store(store, load_files([layout.shapes])) if layout.shapes.is_file() else None
-    _write(stats_text(count(store), report))
+    data = build_store(layout, inference="none", with_ontology=False)
+    _write(stats_text(count(store, data), report))
 
 
 @cli.command()
 @click.argument("resource")
 @click.pass_context
 def explain(ctx: click.Context, resource: str) -> None:
-    """Show RESOURCE, what links to it, and the article's evidence sentences.
+    """Show RESOURCE, what links to it, and each statement's basis and evidence.
+
+    Under each statement about RESOURCE: its basis (stated, implied, external,
+    editorial) and the article's sentences with its words marked, or its note.
 
     RESOURCE is an IRI, a prefixed name, or text matched against names and labels
     (e.g. Boggetti). Several matches list the candidates and exit 2.

@@ -1,5 +1,6 @@
-"""A resource, its neighbours and its evidence: the sentences of the article that state
-each post, event, quotation or claim it takes part in, with the exact words located.
+"""A resource, its neighbours and its evidence: each statement about it (whose
+rdf:subject or rdf:object it is) with its basis, and the sentences of the article whose
+words support it (the exact words located) or the note that says why it has none.
 
 RESOURCE is an IRI (``<…>`` or ``http…``), a prefixed name, or text matched
 case-insensitively against schema:name, schema:alternateName, rdfs:label and
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kb.errors import InputError
+from kb.namespaces import KB
 from kb.namespaces import STANDARD_PREFIXES as P
 from kb.sparql_text import bind_term
 from kb.terms import expand, lexical
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 LABELS = ("schema:name", "schema:alternateName", "rdfs:label", "skos:prefLabel")
 PERSON = "schema:Person"
 NAMED_KINDS = ("schema:Organization", "schema:Place")
-EVIDENCE_KINDS = ("org:Post", "schema:Event", "schema:Quotation", "schema:Claim")
 #: a sentence ends at . ! ? (not after an initial such as "H.E." or a title such as "Dr.")
 _SENTENCE_END = re.compile(
     r"(?:(?<![A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.|[!?])[\"”’']?(?=\s|$)|\n"
@@ -44,13 +45,27 @@ class Evidence:
 
 
 @dataclass
+class StatementEvidence:
+    """One statement about the resource: its triple, basis, note and evidence sentences."""
+
+    statement: str
+    triple: tuple[str, str, str]
+    #: the basis's label, else its IRI (N-Triples), None without one
+    basis: str | None
+    note: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class Explanation:
-    """A resource (N-Triples terms throughout), its properties, incoming links, evidence."""
+    """A resource (N-Triples terms throughout), its properties, incoming links, and the
+    statements about it with their evidence (``evidence`` lists all their sentences)."""
 
     resource: str
     properties: list[tuple[str, str]] = field(default_factory=list)
     incoming: list[tuple[str, str]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    statements: list[StatementEvidence] = field(default_factory=list)
 
 
 class AmbiguousResource(InputError):
@@ -66,7 +81,7 @@ _ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _prologue() -> str:
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in P.items())
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in {**P, "kb": KB}.items())
 
 
 def _select(store: pyoxigraph.Store, query: str) -> list[list[str | None]]:
@@ -151,27 +166,43 @@ def explain(store: pyoxigraph.Store, resource: str) -> Explanation:
     result.incoming = [
         (s, p) for s, p in _select(store, f"SELECT ?s ?p WHERE {{ ?s ?p {iri} }} ORDER BY ?s ?p")
     ]
-    result.evidence = _evidence(store, iri)
+    result.statements = _statements(store, iri)
+    result.evidence = [e for s in result.statements for e in s.evidence]
     return result
 
 
-def _evidence(store: pyoxigraph.Store, iri: str) -> list[Evidence]:
-    kinds = " ".join(EVIDENCE_KINDS)
+def _statements(store: pyoxigraph.Store, iri: str) -> list[StatementEvidence]:
     rows = _select(
         store,
-        f"""SELECT DISTINCT ?n ?a ?text ?start ?end WHERE {{
-          {{ BIND({iri} AS ?n) }} UNION {{ {iri} ?p1 ?n }} UNION {{ ?n ?p2 {iri} }}
-          VALUES ?kind {{ {kinds} }} ?n a ?kind .
-          ?a a oa:Annotation ; oa:hasBody ?n ; oa:hasTarget ?t .
-          ?t oa:hasSource ?article ; oa:hasSelector ?sel .
-          ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-          ?article schema:text ?text .
-        }} ORDER BY ?n ?start ?a""",
+        f"""SELECT ?st ?s ?p ?o ?b ?basis ?note ?a ?text ?start ?end WHERE {{
+          {{ ?st rdf:subject {iri} }} UNION {{ ?st rdf:object {iri} }}
+          ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+          OPTIONAL {{ ?st kb:basis ?b OPTIONAL {{ ?b skos:prefLabel ?basis }} }}
+          OPTIONAL {{ ?st skos:editorialNote ?note }}
+          OPTIONAL {{
+            ?a oa:hasBody ?st ; oa:hasTarget ?t .
+            ?t oa:hasSource ?article ; oa:hasSelector ?sel .
+            ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+            ?article schema:text ?text .
+          }}
+        }} ORDER BY ?s ?p ?o ?st ?start ?a""",
     )
-    found = []
-    for node, annotation, text, start, end in rows:
-        found.append(_sentence(node or "", annotation or "", lexical(text or ""), start, end))
-    return [e for e in found if e is not None]
+    found: dict[str, StatementEvidence] = {}
+    for st, s, p, o, basis_iri, basis, note, annotation, text, start, end in rows:
+        item = found.setdefault(
+            st or "",
+            StatementEvidence(
+                st or "",
+                (s or "", p or "", o or ""),
+                lexical(basis) if basis else basis_iri,
+                lexical(note) if note else None,
+            ),
+        )
+        if annotation:
+            sentence = _sentence(st or "", annotation, lexical(text or ""), start, end)
+            if sentence is not None and sentence not in item.evidence:
+                item.evidence.append(sentence)
+    return list(found.values())
 
 
 def _sentence(

@@ -3,16 +3,22 @@ used to hold lives in ``kb.files`` (still importable from here).
 
 Order: the graph is written as N-Triples (dumped from a pyoxigraph store, or parsed
 straight from the files when nothing needs a store), blank nodes are given canonical
-(RDFC-1.0) labels, and the lines are sorted bytewise, each triple once; every other format is
-serialised from that sorted stream, so Turtle groups triples by subject, subjects sorted.
+labels (``kb.canonical``: RDFC-1.0's where that is cheap, colour refinement where it is
+not, so the cost stays near-linear whatever their shape), and the lines are sorted
+bytewise, each triple once; every other format is serialised from that sorted stream, so
+Turtle groups triples by subject, subjects sorted. RDF/XML that XML 1.0 cannot carry is
+refused (InputError) before anything is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import html
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.canonical import Unsupported, relabel
 from kb.errors import InputError
 from kb.files import write_atomic  # noqa: F401 (kept importable from here)
 from kb.formats import EXPORT_FORMATS, rdf_format
@@ -41,9 +47,16 @@ def sorted_ntriples(store: pyoxigraph.Store) -> bytes:
 def sorted_unique(nt: bytes) -> bytes:
     """N-Triples ``nt`` with blank nodes canonically labelled and its lines sorted, each
     triple once."""
-    if b"_:" in nt:
-        nt = _canonical_blank_nodes(nt)
-    lines = nt.splitlines(keepends=True)
+    if b"_:" not in nt:
+        return _sorted_once(nt.splitlines(keepends=True))
+    lines = list(dict.fromkeys(nt.splitlines()))  # first-appearance order kept for ties
+    try:
+        return _sorted_once([line + b"\n" for line in relabel(lines)])
+    except Unsupported:
+        return _sorted_once(_rdfc_blank_nodes(nt).splitlines(keepends=True))
+
+
+def _sorted_once(lines: list[bytes]) -> bytes:
     lines.sort()
     return b"".join(_adjacent_once(lines))
 
@@ -77,7 +90,9 @@ def graph_ntriples(
     return sorted_ntriples(build_store(layout, data_files, inference, with_ontology))
 
 
-def _canonical_blank_nodes(nt: bytes) -> bytes:
+def _rdfc_blank_nodes(nt: bytes) -> bytes:
+    """pyoxigraph's RDFC-1.0 (exponential in the worst case): only for blank nodes inside
+    RDF 1.2 triple terms, which ``kb.canonical`` does not read."""
     import pyoxigraph
 
     dataset = pyoxigraph.Dataset(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
@@ -123,5 +138,95 @@ def serialize_sorted(nt: bytes, fmt: str = "turtle") -> bytes:
     if fmt in ("turtle", "trig"):
         body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=PREFIXES)
         return _prefix_header(PREFIXES) + b"\n" + _strip_prefix_lines(body, len(PREFIXES))
+    if fmt == "xml":
+        return _rdf_xml(triples, nt)
     prefixes = PREFIXES if fmt in PREFIXED_FORMATS else None
     return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+# pyoxigraph writes an IRI it cannot split into namespace + XML name as a name with an
+# empty local part: ``oxprefix:`` (with ``xmlns:oxprefix="IRI"``), or ``P:`` where P is a
+# declared prefix whose namespace is the whole IRI; neither is XML.
+_EMPTY_LOCAL = rb'<([A-Za-z_][\w.-]*):(?: xmlns:oxprefix="([^"]*)")?'
+#: a node element so named (a type with no XML name): rdf:Description + rdf:type instead
+_TYPED_NODE = re.compile(rb"^\t" + _EMPTY_LOCAL + rb" ([^>]*?)(/?)>$", re.MULTILINE)
+_TYPED_NODE_END = re.compile(rb"^\t</[A-Za-z_][\w.-]*:>$", re.MULTILINE)
+_PROPERTY = re.compile(rb"^\t\t" + _EMPTY_LOCAL + rb"[ />]", re.MULTILINE)
+#: characters XML 1.0 cannot carry, not even as a character reference
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: RDF/XML's own syntax names, which it cannot use as a property
+_RESERVED = {
+    f"<{RDF}{name}>".encode()
+    for name in (
+        *("RDF", "ID", "about", "parseType", "resource", "nodeID", "datatype", "li"),
+        *("Description", "aboutEach", "aboutEachPrefix", "bagID"),
+    )
+}
+_XML_ADVICE = "choose --format turtle, nt or jsonld"
+
+
+def _rdf_xml(triples: Iterable[pyoxigraph.Triple], nt: bytes) -> bytes:
+    """RDF/XML that an XML 1.0 parser reads back as the same graph, or InputError naming
+    the term that RDF/XML cannot hold."""
+    import pyoxigraph
+
+    try:
+        data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    except OSError:  # a property named by RDF/XML's own syntax (rdf:li, rdf:about, ...)
+        reserved = sorted(_predicates(nt) & _RESERVED)
+        if not reserved:
+            raise
+        name = reserved[0].decode()
+        raise InputError(
+            f"RDF/XML cannot hold the predicate {name} (a name of its own syntax); {_XML_ADVICE}"
+        ) from None
+    if re.search(rb":[ />]", data):
+        data = _TYPED_NODE.sub(_described, data)
+        data = _TYPED_NODE_END.sub(b"\t</rdf:Description>", data)
+        unnamed = _PROPERTY.search(data)
+        if unnamed:
+            iri = html.unescape(_unnamed_iri(unnamed).decode())
+            raise InputError(
+                f"RDF/XML cannot hold the predicate <{iri}> (it does not end in an XML name,"
+                f" as ex:p1 does); {_XML_ADVICE}"
+            )
+    if _NOT_XML_UTF8.search(data):
+        raise InputError(f"RDF/XML cannot hold {_first_non_xml_literal(nt)}; {_XML_ADVICE}")
+    # a raw carriage return would be read back as a line feed (XML end-of-line handling)
+    return data.replace(b"\r", b"&#13;")
+
+
+def _unnamed_iri(match: re.Match[bytes]) -> bytes:
+    """The IRI behind a name with an empty local part (see ``_EMPTY_LOCAL``)."""
+    if match.group(2) is not None:
+        return match.group(2)
+    return html.escape(PREFIXES[match.group(1).decode()]).encode()
+
+
+def _described(match: re.Match[bytes]) -> bytes:
+    """A typed node element with no XML name, as rdf:Description with its rdf:type."""
+    iri, attributes, empty = _unnamed_iri(match), match.group(3), match.group(4)
+    head = b'\t<rdf:Description %s>\n\t\t<rdf:type rdf:resource="%s"/>' % (attributes, iri)
+    return head + b"\n\t</rdf:Description>" if empty else head
+
+
+def _predicates(nt: bytes) -> set[bytes]:
+    return {line.split(b" ", 2)[1] for line in nt.splitlines()}
+
+
+def _first_non_xml_literal(nt: bytes) -> str:
+    """Names the first literal of ``nt`` holding a character XML 1.0 cannot carry."""
+    import pyoxigraph
+
+    for triple in pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES):
+        found = _NOT_XML.search(getattr(triple.object, "value", ""))
+        if isinstance(triple.object, pyoxigraph.Literal) and found:
+            shown = str(triple.object)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return (
+                f"the literal {shown} (object of {triple.subject} {triple.predicate}): "
+                f"XML 1.0 does not allow U+{ord(found.group()):04X}"
+            )
+    return "a character that XML 1.0 does not allow"

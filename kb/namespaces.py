@@ -33,6 +33,7 @@ INSTANCE_KINDS = (
     "claim",
     "annotation",
     "concept",
+    "statement",
 )
 
 STANDARD_PREFIXES: dict[str, str] = {

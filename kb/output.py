@@ -97,6 +97,8 @@ def report_summary(report: Report) -> str:
         ]
     )
     verdict = "conforms" if report.conforms else "does not conform"
+    if report.not_checked:
+        verdict += f" (partial: {_plural(len(report.not_checked), 'shape')} not checked)"
     return f"{verdict}: {counts}"
 
 
@@ -116,6 +118,8 @@ def report_text(report: Report, max_results: int | None = None) -> str:
     hidden = len(report.results) - len(shown)
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")
+    for skipped in report.not_checked:
+        lines.append(f"not checked: {short(str(skipped.shape))} ({skipped.reason})")
     lines.append(report_summary(report))
     return "\n".join(lines) + "\n"
 
@@ -131,6 +135,15 @@ def stats_text(stats: Stats, report: Report | None = None) -> str:
             ["property", "uses"], [[short(k), str(n)] for k, n in stats.properties], max_rows=None
         )
     )
+    if stats.bases:
+        rows = [[short(k), str(n)] for k, n in stats.bases]
+        parts.append(table(["basis", "statements"], rows, max_rows=None))
+    if stats.fact_triples:
+        share = 100 * stats.with_statement / stats.fact_triples
+        parts.append(
+            f"fact triples with a statement node: {stats.with_statement} of"
+            f" {stats.fact_triples} ({share:.1f}%)\n"
+        )
     if report is not None:
         parts.append(f"shapes: {report_summary(report)}\n")
     return "\n".join(parts)
@@ -141,17 +154,23 @@ def _mark(text: str, colour: bool) -> str:
 
 
 def explanation_text(explanation: Explanation, colour: bool = False) -> str:
-    """The resource, its properties, what links to it, and its evidence sentences."""
+    """The resource, its properties, what links to it, and each statement about it with
+    its basis and its evidence sentences (or the note saying why it has none)."""
     lines = [short(explanation.resource), ""]
     lines += [f"  {short(p)} {short(o)}" for p, o in explanation.properties]
     lines += ["", "linked from:"]
     lines += [f"  {short(s)} {short(p)}" for s, p in explanation.incoming] or ["  (nothing)"]
     lines += ["", "evidence:"]
-    for item in explanation.evidence:
-        sentence = f"{item.before}{_mark(item.exact, colour)}{item.after}"
-        lines.append(f"  {short(item.node)}")
-        lines.append(f"    {' '.join(sentence.split())}")
-    if not explanation.evidence:
+    for item in explanation.statements:
+        s, p, o = (short(term) for term in item.triple)
+        basis = short(item.basis) if item.basis else "no basis"
+        lines.append(f"  {s} {p} {o}  [{basis}]")
+        for evidence in item.evidence:
+            sentence = f"{evidence.before}{_mark(evidence.exact, colour)}{evidence.after}"
+            lines.append(f"    {' '.join(sentence.split())}")
+        if item.note:
+            lines.append(f"    note: {' '.join(item.note.split())}")
+    if not explanation.statements:
         lines.append("  (none)")
     return "\n".join(lines) + "\n"
 

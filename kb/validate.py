@@ -25,6 +25,8 @@ from kb.store import Progress, load_files
 if TYPE_CHECKING:
     import pyoxigraph
 
+    from kb.shacl.engine import Source
+
 __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
@@ -34,6 +36,7 @@ __all__ = [
     "ShapesRefused",
     "UnsupportedShape",
     "validate",
+    "validate_endpoint",
     "validate_store",
 ]
 
@@ -125,6 +128,31 @@ def _engine_refusals() -> Iterator[None]:
     except ParseBaseException as exc:
         message = f"SPARQL syntax error in a SHACL-SPARQL constraint: {exc}"
         raise ShapesRefused(message, exc.line.strip()) from None
+
+
+def validate_endpoint(
+    layout: Layout,
+    source: Source,
+    shapes: str | Path | None = None,
+    validating: Progress | None = None,
+) -> Report:
+    """Validate a graph on a SPARQL server (``source``, e.g.
+    ``kb.remote.validation.EndpointSource``): the fast engine's queries run there, only
+    results come back. Shapes it cannot run there are in ``Report.not_checked``."""
+    from kb.shacl import ShapesFailure, report_ntriples, validate_source
+
+    shapes_path = Path(shapes) if shapes else layout.require().shapes
+    shapes_store = load_files([shapes_path])
+    try:
+        _refuse_service(shapes_store)  # before anything is sent
+        report = validate_source(source, shapes_store, progress=validating)
+    except ShapesRefused as exc:
+        raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
+    except ShapesFailure as exc:
+        message = f"the shapes are not valid SHACL: {exc}"
+        raise InputError.at(shapes_path, None, message) from None
+    graph = report_ntriples(report, shapes_store)
+    return replace(report, report_ntriples=graph, engine="server").in_display_order()
 
 
 def validate_store(

@@ -70,8 +70,8 @@ def test_kb_check_fails_with_a_diff_when_an_answer_differs(tmp_path: Path) -> No
     result = CliRunner().invoke(cli, ["--root", str(root), "check"])
     assert result.exit_code == 1
     assert "FAIL  role-holders" in result.output
-    assert "- Someone Else | Ambassador of Italy in Kuwait" in result.output
-    assert "+ Carlo Baldocci | Ambassador of Italy in Kuwait" in result.output
+    assert "- Someone Else | Ambassador of Italy |" in result.output
+    assert "+ Carlo Baldocci | Ambassador of Italy |" in result.output
     assert result.output.splitlines()[-1].endswith("1 failed")
 
 

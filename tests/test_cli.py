@@ -161,9 +161,9 @@ def test_explain_marks_the_evidence() -> None:
     assert result.exit_code == 0
     assert result.stdout.endswith(
         "evidence:\n"
-        "  event:visit\n"
+        "  event:visit schema:attendee person:anna-rossi  [concept:stated]\n"
         "    Anna Rossi, newly elected president of the Example Cluster, [[visited Kuwait]].\n"
-        "  post:cluster-president\n"
+        "  person:anna-rossi kb:president post:cluster-president  [concept:stated]\n"
         "    Anna Rossi, [[newly elected president of the Example Cluster]], visited Kuwait.\n"
     )
     assert kb("explain", "person:anna-rossi").stdout == result.stdout

@@ -170,13 +170,18 @@ def test_every_post_event_quotation_and_claim_is_derived_from_the_article(
 
 
 def test_the_sentence_that_supports_a_post(exported: Graph) -> None:
+    # Evidence is per statement (issue #12): the annotation's body is the rdf:Statement
+    # of the org:heldBy triple (RDF reification), not the post itself.
     query = """SELECT ?exact WHERE {
-        ?post a org:Post ; org:heldBy/schema:name "Massimiliano Boggetti" ;
+        ?post a org:Post ; org:heldBy ?person ;
               org:postIn/schema:name "Confindustria Medical Devices"@en .
-        ?a a oa:Annotation ; oa:hasBody ?post ; oa:hasTarget/oa:hasSelector ?s .
+        ?person schema:name "Massimiliano Boggetti" .
+        ?st a rdf:Statement ; rdf:subject ?post ; rdf:predicate org:heldBy ; rdf:object ?person .
+        ?a a oa:Annotation ; oa:hasBody ?st ; oa:hasTarget/oa:hasSelector ?s .
         ?s a oa:TextQuoteSelector ; oa:exact ?exact }"""
     (exact,) = column(exported, query)
     assert "current President of Confindustria Medical Devices" in exact
+    assert exact.startswith("Massimiliano Boggetti")
 
 
 def test_claims_say_who_makes_them(exported: Graph) -> None:

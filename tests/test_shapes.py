@@ -10,6 +10,11 @@ patch to the bundled data with exactly one defect:
   (``kbt:blank`` = a blank node), sh:resultPath, sh:sourceShape,
   sh:sourceConstraintComponent and sh:resultSeverity.
 
+A fact triple the patch removes loses its statement node, and one it adds gets an
+editorial statement node (``kb.statements``), so that a defect in the facts stays one
+defect; a fixture of the statement rules themselves says
+``kbt:options { kbt:patch kbt:statements kbt:asWritten }`` to be applied as written.
+
 The results of pySHACL and of Jena must equal the expected results, as sets. Jena runs
 once for all fixtures (tests/shapes/ShaclBatch.java, through scripts/jena); the
 bundled data is also checked with the real ``jena shacl validate`` command.
@@ -33,6 +38,7 @@ from kb.namespaces import KBSH
 from kb.published import to_rdflib
 from kb.resources import default_layout
 from kb.shacl.fallback import cached_sparql_parsing
+from kb.statements import BASES, STATEMENT_NS, is_fact_predicate, is_fact_subject, statement_local
 from kb.store import load_files
 from tests.helpers import JENA, REPO, once_per_run, require_jena
 
@@ -42,6 +48,8 @@ BATCH = REPO / "tests" / "shapes" / "ShaclBatch.java"
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KBT = Namespace("https://w3id.org/lifesci-news-kb/tests#")
+KB_NS = Namespace("https://w3id.org/lifesci-news-kb/ontology#")
+SKOS_NS = Namespace("http://www.w3.org/2004/02/skos/core#")
 KBSH_NS = Namespace(KBSH)
 BLANK = "_:blank"
 
@@ -88,6 +96,8 @@ class Patch:
 
     remove: tuple[tuple[rdflib.term.Node, URIRef, rdflib.term.Node | None], ...] = ()
     add: rdflib.Graph | None = None
+    #: keep every fact triple's statement node in step with the patch
+    statements: bool = True
 
 
 def to_oxigraph(term: rdflib.term.Node) -> object:
@@ -111,9 +121,58 @@ def apply_patch(store: pyoxigraph.Store, patch: Patch) -> None:
         assert quads, f"nothing to remove for {s} {p} {o}"
         for quad in quads:
             store.remove(quad)
+            if patch.statements:
+                for statement_quad in statement_quads(store, quad.triple):
+                    store.remove(statement_quad)
     if patch.add is not None and len(patch.add):
-        nt = patch.add.serialize(format="nt", encoding="utf-8")
+        add = rdflib.Graph()
+        for triple in patch.add:
+            add.add(triple)
+            if patch.statements:
+                for extra in editorial_statement(store, triple):
+                    add.add(extra)
+        nt = add.serialize(format="nt", encoding="utf-8")
         store.load(nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+
+def _rdf(name: str) -> pyoxigraph.NamedNode:
+    return pyoxigraph.NamedNode(str(RDF) + name)
+
+
+def statement_quads(store: pyoxigraph.Store, triple: pyoxigraph.Triple) -> list[pyoxigraph.Quad]:
+    """Every quad of the statement nodes that describe ``triple``."""
+    default = pyoxigraph.DefaultGraph()
+    found = []
+    for quad in store.quads_for_pattern(None, _rdf("subject"), triple.subject, default):
+        node = quad.subject
+        if any(store.quads_for_pattern(node, _rdf("predicate"), triple.predicate, default)) and any(
+            store.quads_for_pattern(node, _rdf("object"), triple.object, default)
+        ):
+            found += store.quads_for_pattern(node, None, None, default)
+    return found
+
+
+def editorial_statement(
+    store: pyoxigraph.Store, triple: tuple[rdflib.term.Node, ...]
+) -> list[tuple[rdflib.term.Node, ...]]:
+    """An editorial statement node for an added fact triple that has none."""
+    s, p, o = triple
+    if not (isinstance(s, URIRef) and is_fact_subject(str(s)) and is_fact_predicate(str(p))):
+        return []
+    if isinstance(o, URIRef | Literal) and statement_quads(
+        store, pyoxigraph.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+    ):
+        return []
+    local = statement_local(str(s), str(p), str(o), isinstance(o, Literal))
+    node = URIRef(STATEMENT_NS + "fixture-" + local)
+    return [
+        (node, RDF.type, RDF.Statement),
+        (node, RDF.subject, s),
+        (node, RDF.predicate, p),
+        (node, RDF.object, o),
+        (node, KB_NS.basis, URIRef(BASES["editorial"])),
+        (node, SKOS_NS.editorialNote, Literal("Added by a test fixture.", lang="en")),
+    ]
 
 
 @functools.cache
@@ -194,7 +253,8 @@ def load_fixture(path: Path) -> Fixture:
     for triple in dataset.graph(KBT.add):
         add.add(triple)
     expected = frozenset(results_of(dataset.graph(KBT.expect)))
-    return Fixture(path.stem, Patch(remove, add), expected)
+    as_written = (KBT.patch, KBT.statements, KBT.asWritten) in dataset.graph(KBT.options)
+    return Fixture(path.stem, Patch(remove, add, statements=not as_written), expected)
 
 
 def fixture_paths() -> list[Path]:

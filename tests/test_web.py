@@ -442,7 +442,7 @@ def test_home_ontology_shapes_and_questions_pages(bundled: Server) -> None:
         assert "Matches the expected answer." in page, name
         assert "<h2>Expected answer</h2>" in page
     ontology = bundled.request("/ontology").text
-    assert 'id="TechnologyCluster"' in ontology and ">schema:Consortium</a>" in ontology
+    assert 'id="TechnologyCluster"' in ontology and ">schema:Organization</a>" in ontology
     shapes = bundled.request("/shapes").text
     assert "A concept scheme must have a label" in shapes
     assert "(skos:prefLabel|rdfs:label)" in shapes

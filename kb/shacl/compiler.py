@@ -57,7 +57,10 @@ class Compiler:
     """Turns shapes into SPARQL queries and expressions."""
 
     def __init__(
-        self, shapes: ShapesGraph, subclasses: Callable[[str], list[str] | None] | None = None
+        self,
+        shapes: ShapesGraph,
+        subclasses: Callable[[str], list[str] | None] | None = None,
+        split_checks: bool = False,
     ) -> None:
         self.shapes = shapes
         self.graph: TripleIndex = shapes.graph
@@ -67,6 +70,9 @@ class Compiler:
         #: (None: unknown, or a blank-node subclass); lets ``rdf:type/rdfs:subClassOf*``
         #: become plain ``rdf:type`` lookups
         self.subclasses = subclasses
+        #: one query per value check, its failure as the FILTER (no boolean columns): for
+        #: servers whose projected booleans differ from the ones they filtered on
+        self.split_checks = split_checks
 
     def instance_of(self, var: str, cls: str) -> str:
         """A pattern: ``var`` is an instance of the class ``cls`` (a SPARQL constant), i.e.
@@ -186,6 +192,8 @@ class Compiler:
             return []
         value = "?value" if shape.is_property else "?this"
         values = f"?this {shape.path} ?value ." if shape.is_property else ""
+        if self.split_checks:
+            return [self._value_query(shape, focus, value, values, check) for check in checks]
         binds = " ".join(
             f"BIND({check.expression(value)} AS ?k{i})" for i, check in enumerate(checks)
         )
@@ -206,6 +214,23 @@ class Compiler:
             for i, c in enumerate(checks)
         ]
         return [Query(text, shape, emits)]
+
+    def _value_query(
+        self, shape: Shape, focus: Focus, value: str, values: str, check: ValueCheck
+    ) -> Query:
+        """One value check as its own query: a row per value node failing it."""
+        column = value if shape.is_property else ""
+        text = (
+            f"SELECT DISTINCT ?this {column} "
+            f"WHERE {{ {focus('?this')} {values} FILTER(!({check.expression(value)})) }}"
+        )
+        emit = Emit(
+            check.component,
+            check.message,
+            value=value[1:] if check.reports_value else None,
+            messages=_own(shape),
+        )
+        return Query(text, shape, [emit])
 
     def _focus_queries(self, shape: Shape, focus: Focus) -> list[Query]:
         queries = []

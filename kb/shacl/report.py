@@ -70,7 +70,8 @@ class Result:
 
 @dataclass(frozen=True)
 class UnsupportedShape:
-    """A targeted shape the fast engine handed to pySHACL, and why."""
+    """A targeted shape the fast engine did not run itself, and why: handed to pySHACL
+    (``Report.unsupported``), or, on a server, not checked (``Report.not_checked``)."""
 
     shape: Term
     reason: str
@@ -85,6 +86,9 @@ class Report:
     #: shapes the fast engine does not compile (validated by pySHACL instead)
     unsupported: list[UnsupportedShape] = field(default_factory=list)
     engine: str = "fast"
+    #: shapes nobody checked (a server run cannot hand shapes to pySHACL): their results
+    #: are unknown, so such a report is partial
+    not_checked: list[UnsupportedShape] = field(default_factory=list)
     #: the sh:ValidationReport graph as N-Triples (for ``--format turtle``), when built
     report_ntriples: bytes = field(default=b"", repr=False)
 
@@ -106,11 +110,16 @@ class Report:
         return 0
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "conforms": self.conforms,
             "counts": self.counts,
             "results": [r.as_dict() for r in self.results],
         }
+        if self.not_checked:
+            found["not_checked"] = [
+                {"shape": nt(u.shape), "reason": u.reason} for u in self.not_checked
+            ]
+        return found
 
     def adding(self, others: list[Result]) -> Report:
         """This report with ``others`` added (a result already found is kept once), in
