@@ -147,8 +147,11 @@ def _first_command(argv: list[str]) -> int:
 
 
 def _fail(message: str, code: int) -> None:
-    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``."""
-    _echo_err(" ".join(message.split()))
+    """Say ``message`` on stderr (if it can be written at all) and exit with ``code``;
+    it may quote a file or a server, so nothing in it acts on the terminal."""
+    from kb.output import printable
+
+    _echo_err(printable(" ".join(message.split())))
     sys.exit(code)
 
 
@@ -852,6 +855,30 @@ def explain(ctx: click.Context, resource: str) -> None:
 # --- The web face: kb serve, kb site (kb/web/) ---
 
 
+def _check_base_iri(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An http(s) IRI with a host, ending in '/' (else no IRI of the graph would map to a
+    path, and the site would silently hold no resource)."""
+    import re
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not value.endswith("/")
+        or parts.query
+        or re.search(r'[\x00-\x20<>"{}|^`\\]', value)
+    ):
+        raise click.BadParameter(
+            f"{value!r} is not an http(s) IRI ending in '/' (such as the default)", ctx, param
+        )
+    return value
+
+
 def _base_option(command: Any) -> Any:
     from kb.namespaces import BASE
 
@@ -860,6 +887,7 @@ def _base_option(command: Any) -> Any:
         default=BASE,
         show_default=True,
         metavar="IRI",
+        callback=_check_base_iri,
         help="The base of the IRIs served: IRI + PATH is served at /PATH.",
     )(command)
 

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 WIDTH = 100
 MAX_TABLE_ROWS = 1000
 _NEWLINE = re.compile(r"\r\n|[\r\n]")
+#: What would act on a terminal instead of showing: C0 and C1 controls (ESC starts the
+#: sequences that recolour, retitle or clear it), DEL, and the bidirectional overrides and
+#: isolates that reorder what is shown. Tab and newline are laid out by each format.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` from the data or a server made safe to print on a terminal: each
+    character in _UNPRINTABLE as its ``\\uXXXX`` escape."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04X}", text)
 
 
 def use_colour(stream: IO[str] | None) -> bool:
@@ -36,8 +46,8 @@ def display(term: str | None) -> str:
     if term is None:
         return ""
     if term.startswith('"'):
-        return _NEWLINE.sub(" ", lexical(term))
-    return short(term)
+        return printable(_NEWLINE.sub(" ", lexical(term)))
+    return printable(short(term))
 
 
 def _fit(widths: list[int], width: int) -> list[int]:
@@ -115,7 +125,8 @@ def report_text(report: Report, max_results: int | None = None) -> str:
             shape = row["shape"]
             lines.append(short(shape))
         path = short(result.path) if result.path else "-"
-        lines.append(f"  {row['severity']} {short(row['focus'] or '')} {path}: {result.message}")
+        message = printable(result.message)
+        lines.append(f"  {row['severity']} {short(row['focus'] or '')} {path}: {message}")
     hidden = len(report.results) - len(shown)
     if hidden > 0:
         lines.append(f"… {hidden} more results not shown (--max-results {max_results})")
@@ -192,10 +203,11 @@ def explanation_text(explanation: Explanation, colour: bool = False) -> str:
         basis = short(item.basis) if item.basis else "no basis"
         lines.append(f"  {s} {p} {o}  [{basis}]")
         for evidence in item.evidence:
-            sentence = f"{evidence.before}{_mark(evidence.exact, colour)}{evidence.after}"
+            exact = _mark(printable(evidence.exact), colour)
+            sentence = f"{printable(evidence.before)}{exact}{printable(evidence.after)}"
             lines.append(f"    {' '.join(sentence.split())}")
         if item.note:
-            lines.append(f"    note: {' '.join(item.note.split())}")
+            lines.append(f"    note: {printable(' '.join(item.note.split()))}")
     if not explanation.statements:
         lines.append("  (none)")
     return "\n".join(lines) + "\n"
@@ -210,7 +222,7 @@ def check_text(results: Sequence[CheckResult]) -> str:
             f"{verdict}  {result.name:<32} {_plural(result.rows, 'row'):>8}"
             f"  {result.seconds * 1000:7.1f} ms"
         )
-        lines += [f"      {line}" for line in result.diff]
+        lines += [f"      {printable(line)}" for line in result.diff]
     failed = sum(not result.passed for result in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines) + "\n"

@@ -77,6 +77,7 @@ def prepare(
     """Check the query (read-only, no SERVICE unless allowed) and add its bindings:
     ``NAME=VALUE`` strings, then catalogue defaults for parameters left unbound."""
     form = sparql_text.query_form(text)
+    sparql_text.check_nesting(text, source)
     if not allow_service and sparql_text.uses_service(text):
         raise InputError("SERVICE is refused in local queries; pass --allow-service to allow it")
     terms = dict(sparql_text.parse_binding(b) for b in bindings)
@@ -168,6 +169,8 @@ def collect(answer: Any, form: str, fmt: str) -> QueryResult:
         return QueryResult(form, [], payload=_serialize_triples(answer, fmt))
     if fmt != "table":
         serialised = answer.serialize(format=results_format(fmt).oxigraph())
+        if fmt == "xml":
+            refuse_unwritable_xml(serialised)
         variables = [v.value for v in getattr(answer, "variables", [])]
         return QueryResult(form, variables, payload=serialised)
     if isinstance(answer, pyoxigraph.QueryBoolean):
@@ -175,6 +178,22 @@ def collect(answer: Any, form: str, fmt: str) -> QueryResult:
     variables = [v.value for v in answer.variables]
     rows = [[_nt(s[v]) for v in variables] for s in answer]
     return QueryResult(form, variables, rows=rows)
+
+
+#: Characters XML 1.0 cannot carry, not even as a character reference (in UTF-8).
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def refuse_unwritable_xml(document: bytes) -> None:
+    """InputError when SPARQL XML results ``document`` holds a character XML 1.0 cannot
+    carry: written, no XML parser could read it (pyoxigraph writes it raw)."""
+    found = _NOT_XML.search(document)
+    if found:
+        code = ord(found.group().decode("utf-8"))
+        raise InputError(
+            f"the results hold U+{code:04X}, which XML 1.0 cannot carry; "
+            "ask for JSON, CSV or TSV instead"
+        )
 
 
 def _nt(term: Any) -> str | None:

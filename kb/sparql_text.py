@@ -109,6 +109,8 @@ def uses_keyword(query: str, name: str) -> bool:
     is a comment hiding the ``>``). Both readings of each such ``<`` are followed; each
     (offset, open brackets, after an operand) state is visited once."""
     upper, n = name.upper(), len(query)
+    if upper not in query.upper() and "\\" not in query:
+        return False  # no reading can hold letters the text lacks (a quick answer)
     todo: list[tuple[int, str, bool]] = [(0, "", False)]
     seen: set[tuple[int, str, bool]] = set()
     while todo:
@@ -146,6 +148,36 @@ def _brackets(open_: str, kind: str) -> str:
     if kind in (")", "}") and open_ not in ("", "*"):
         return open_[:-1]
     return open_
+
+
+#: Deepest nesting of brackets (``{``, ``(``, ``[`` together) a SPARQL text may have.
+#: pyoxigraph's parser recurses once or more per level and overflows its stack, killing
+#: the process (SIGSEGV, no exception), past about 2,000 levels on an 8 MB stack; no
+#: real query comes near 200.
+MAX_NESTING = 200
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
+
+
+def nesting(query: str) -> int:
+    """The deepest nesting of brackets in ``query``, outside strings, IRIs and comments.
+
+    >>> nesting("SELECT * { { ?s ?p ?o FILTER((1)) } } # {{{{")
+    4
+    """
+    depth = deepest = 0
+    for token in tokens(query):
+        if token.kind in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.kind in _CLOSING and depth:
+            depth -= 1
+    return deepest
+
+
+def check_nesting(query: str, source: str = "query") -> None:
+    """InputError when ``query`` nests brackets deeper than MAX_NESTING."""
+    if nesting(query) > MAX_NESTING:
+        raise InputError(f"{source}: brackets nested more than {MAX_NESTING} deep")
 
 
 def query_form(query: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kb.remote.client import HttpClient, Response
-from kb.store import DOCTYPE_REFUSED, declares_entities
+from kb.store import DOCTYPE_REFUSED, TOO_DEEP_REFUSED, declares_entities, nested_too_deep
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -20,10 +20,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _refuse_entities(client: HttpClient, url: str, answer: Response) -> None:
-    """A ServerError when an XML answer declares a DOCTYPE or entities."""
+    """A ServerError when an XML answer declares a DOCTYPE or entities, or nests
+    elements past kb.store.MAX_XML_DEPTH."""
     if "xml" in answer.content_type and declares_entities(answer.body):
         refused = DOCTYPE_REFUSED.replace("RDF/XML", answer.content_type)
         raise client.fail(url, f"the answer is {refused}")
+    if "xml" in answer.content_type and nested_too_deep(answer.body):
+        raise client.fail(url, f"the answer is {TOO_DEEP_REFUSED}")
 
 
 def parse_rdf(

@@ -21,10 +21,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from kb import MAX_RESPONSE_MB
-from kb.errors import ServerError
+from kb.errors import KBError, ServerError
 from kb.remote.credentials import Auth
 from kb.remote.digest import basic_token, digest_challenge, digest_header
-from kb.remote.urls import display_url, request_target, same_origin
+from kb.remote.urls import check_url, display_url, request_target, same_origin
 from kb.store import Progress  # (bytes sent, bytes in total), as for a file being loaded
 
 DEFAULT_TIMEOUT = 30.0
@@ -211,12 +211,18 @@ class HttpClient:
         status = f"HTTP {answer.status}"
         if not location:
             raise self.fail(url, f"{status} redirect without a Location")
-        target = urllib.parse.urljoin(url, location)
-        if not same_origin(url, target):
+        target = _joined(url, location)
+        if target is not None and not same_origin(url, target):
             raise self.fail(
                 url,
                 f"{status} redirect to {display_url(target)} not followed: another origin "
                 "(scheme, host or port); give that URL if you trust it",
+            )
+        if target is None or not _acceptable(target):
+            raise self.fail(
+                url,
+                f"{status} redirect to {display_url(location)!r} not followed: not a valid "
+                "http(s) URL (malformed, not ASCII, a space or control character, credentials)",
             )
         if answer.status in (301, 302, 303) and method not in ("GET", "HEAD"):
             raise self.fail(
@@ -338,3 +344,22 @@ class HttpClient:
 def _over(limit: int) -> str:
     """The words that name the size limit and how to raise it."""
     return f"the size limit of {limit / MB:g} MB (raise --max-response-size)"
+
+
+def _joined(url: str, location: str) -> str | None:
+    """The absolute URL a redirect's ``location`` names from ``url`` (None: malformed)."""
+    try:
+        return urllib.parse.urljoin(url, location)
+    except ValueError:
+        return None
+
+
+def _acceptable(target: str) -> bool:
+    """Whether a redirect target passes the checks a URL given by the user passes
+    (kb.remote.urls.check_url), in ASCII as HTTP wants it: a server's Location is as
+    untrusted as the rest of its answer."""
+    try:
+        check_url(target, "redirect")
+    except KBError:
+        return False
+    return target.isascii()

@@ -12,6 +12,7 @@ ServerError (exit 3). Only queries are sent: never an update, never SERVICE.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import urllib.parse
@@ -146,6 +147,13 @@ class EndpointSource:
         with self._lock:
             if self._ready:
                 return
+            _, anything, _, _ = self._request("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+            if not anything:  # nothing to validate is no "conforms"
+                raise self._client().fail(
+                    self.endpoint_url,
+                    f"the graph <{self.graph}> holds no triple there (not pushed yet? "
+                    "another --graph?)",
+                )
             _, rows, _, server = self._request(_OPEN_TYPES)
             self.virtuoso = "virtuoso" in server.lower()
             self.closed_types = not rows
@@ -209,9 +217,28 @@ class EndpointSource:
         if not isinstance(result, pyoxigraph.QuerySolutions):
             raise client.fail(url, "answered a boolean to a SELECT query")
         variables = [v.value for v in result.variables]
+        missing = [name for name in _projected(text) if name not in variables]
+        if missing:
+            raise client.fail(
+                url,
+                f"answered without the variable{'s' if len(missing) > 1 else ''} asked for "
+                f"(?{', ?'.join(missing)}); it answered ?{', ?'.join(variables) or '(none)'}",
+            )
         rows = [{name: solution[name] for name in variables} for solution in result]
         cap = _cap(answer.headers.get(MAX_ROWS_HEADER, ""))
         return variables, rows, cap, answer.headers.get("server", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _projected(text: str) -> tuple[str, ...]:
+    """The variables SELECT ``text`` projects, as pyoxigraph reads it (on an empty store:
+    nothing is evaluated); () when pyoxigraph cannot read it (the server judges)."""
+    import pyoxigraph
+
+    try:
+        return tuple(v.value for v in pyoxigraph.Store().query(text).variables)
+    except (SyntaxError, ValueError, OSError, AttributeError):
+        return ()
 
 
 def _cap(header: str) -> int:

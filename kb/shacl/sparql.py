@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from kb.shacl.checks import Emit, Query
 from kb.shacl.graph import Term, TripleIndex, sh
 from kb.shacl.model import NotCompiled, Shape, ShapesFailure, is_true
-from kb.sparql_text import Token, tokens, uses_keyword
+from kb.sparql_text import MAX_NESTING, Token, nesting, tokens, uses_keyword
 
 COMPONENT = sh("SPARQLConstraintComponent")
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
@@ -150,14 +150,20 @@ class SparqlConstraint:
 
 def refuse_service(shapes: ox.Store) -> None:
     """ShapesFailure when any SPARQL text of the shapes graph may hold SERVICE, read as
-    pyoxigraph reads it: checked before either engine runs (pySHACL's own check is a
-    regular expression, and rdflib would send the request)."""
+    pyoxigraph reads it, or nests brackets past MAX_NESTING: checked before either
+    engine runs (pySHACL's own check is a regular expression, and rdflib would send the
+    request; a parser would overflow its stack)."""
     for predicate in SPARQL_TEXTS:
         for quad in shapes.quads_for_pattern(None, predicate, None):
             text = quad.object
-            if isinstance(text, ox.Literal) and uses_keyword(text.value, "SERVICE"):
+            if not isinstance(text, ox.Literal):
+                continue
+            if uses_keyword(text.value, "SERVICE"):
                 message = f"{quad.subject}: SPARQL in shapes must not contain SERVICE"
                 raise SparqlFailure(message, text.value, "SERVICE")
+            if nesting(text.value) > MAX_NESTING:  # would crash either engine's parser
+                message = f"{quad.subject}: SPARQL nests brackets more than {MAX_NESTING} deep"
+                raise SparqlFailure(message, text.value)
 
 
 def _is_word(token: Token, word: str) -> bool:

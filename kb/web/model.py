@@ -196,8 +196,12 @@ class WebGraph:
         return self.base + path.lstrip("/")
 
     def exists(self, iri: str) -> bool:
-        """Whether the graph says anything about or with ``iri``."""
-        node = pyoxigraph.NamedNode(iri)
+        """Whether the graph says anything about or with ``iri`` (never, when ``iri`` is
+        no IRI at all: a request's path may hold anything)."""
+        try:
+            node = pyoxigraph.NamedNode(iri)
+        except ValueError:
+            return False
         return any(True for _ in self.store.quads_for_pattern(node, None, None)) or any(
             True for _ in self.store.quads_for_pattern(None, None, node)
         )

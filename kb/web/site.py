@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kb.errors import InputError
+from kb.errors import InputError, KBError
+from kb.interrupts import signals_raise
 from kb.web.app import CSP, Site
 from kb.web.model import is_safe_path
 from kb.web.negotiation import RESOURCE_FORMATS
@@ -28,19 +29,34 @@ MARKER = ".kb-site"
 _MEDIA_TYPES = "\n".join(
     f"    {r.media_type} {r.extension[1:]};" for r in RESOURCE_FORMATS if r.name != "html"
 )
+_RDF = [r for r in RESOURCE_FORMATS if r.name != "html"]
+
+
+def first_named(media_type: str) -> str:
+    """A PCRE pattern (nginx ``map``, Apache ``RewriteCond``) matching an Accept header
+    whose first RDF type named is ``media_type``, not refused by ``q=0``: a static
+    server cannot weigh q-values, but it can take the client's order."""
+    others = "|".join(_escaped(r.media_type) for r in _RDF if r.media_type != media_type)
+    refused = r"(?![^,]*;\s*q=0(?:\.0*)?\s*(?:,|$))"
+    return f"^(?:(?!{others}).)*{_escaped(media_type)}{refused}"
+
+
+def _escaped(media_type: str) -> str:
+    return media_type.replace("+", "\\+").replace(".", "\\.")
+
+
+_NGINX_MAP = "\n".join(f'    "~{first_named(r.media_type)}" "{r.extension}";' for r in _RDF)
 NGINX = f"""# nginx: serve a `kb site` directory with content negotiation.
 # Put this inside the server block whose root is the site directory. A request for
 # /id/person/x gets x.html, or the RDF file beside it when Accept asks for RDF
-# (the first RDF type named wins unless text/html comes first: q-values are not weighed;
-# the kb serve command weighs them). Extensions (/id/person/x.ttl) always work.
+# (the first RDF type named wins, unless text/html comes first or it is refused with
+# q=0: other q-values are not weighed; kb serve weighs them). Anything else gets the
+# page. Extensions (/id/person/x.ttl) always work.
 
 map $http_accept $kb_extension {{
-    default                     ".html";
-    "~^text/html"               ".html";
-    "~text/turtle"              ".ttl";
-    "~application/ld\\+json"     ".jsonld";
-    "~application/n-triples"    ".nt";
-    "~application/rdf\\+xml"     ".rdf";
+    default ".html";
+    "~^text/html" ".html";
+{_NGINX_MAP}
 }}
 
 types {{
@@ -62,8 +78,9 @@ location / {{
 # (the map block belongs in the http context; the rest in the server block)
 
 APACHE = f"""# Apache: content negotiation over a `kb site` directory (mod_rewrite, mod_headers).
-# A request for /id/person/x gets x.html, or the RDF file beside it when Accept asks for
-# RDF and does not start with text/html. Extensions (/id/person/x.ttl) always work.
+# A request for /id/person/x gets x.html, or the RDF file beside it of the first RDF type
+# Accept names (unless it starts with text/html, or refuses that type with q=0; other
+# q-values are not weighed). Extensions (/id/person/x.ttl) always work.
 Options -MultiViews -Indexes
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
@@ -77,7 +94,7 @@ Header always set X-Content-Type-Options nosniff
 RewriteEngine On
 """
 _APACHE_RULE = """RewriteCond %{{HTTP_ACCEPT}} !^text/html
-RewriteCond %{{HTTP_ACCEPT}} {pattern}
+RewriteCond %{{HTTP_ACCEPT}} "{pattern}"
 RewriteCond %{{REQUEST_FILENAME}}{extension} -f
 RewriteRule ^(.*)$ $1{extension} [L]
 """
@@ -88,9 +105,7 @@ RewriteRule ^(.*)$ $1.html [L]
 
 def apache_snippet() -> str:
     rules = [
-        _APACHE_RULE.format(pattern=r.media_type.replace("+", "\\+"), extension=r.extension)
-        for r in RESOURCE_FORMATS
-        if r.name != "html"
+        _APACHE_RULE.format(pattern=first_named(r.media_type), extension=r.extension) for r in _RDF
     ]
     return APACHE + "".join(rules) + _APACHE_HTML
 
@@ -111,7 +126,33 @@ def resource_iris(site: Site) -> list[str]:
 
 
 def pages(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(relative file path, bytes) of every file of the site, in a fixed order."""
+    """(relative file path, bytes) of every file of the site, in a fixed order. The
+    site's own files come first and keep their names: a resource whose files would
+    replace one of them (an IRI ending in ``/index``, ``/sparql``, ``/404``,
+    ``/queries/NAME``), clash with another resource's file or directory, or need a
+    name longer than a file system allows, is left out, as the server's own routes
+    win over a resource there too."""
+    claims = _Claims()
+    for relative, data in _own_files(site):
+        claims.take([relative])
+        yield relative, data
+    specials = ["/ontology"] + (["/shapes"] if site.graph.shapes is not None else [])
+    paths = specials + [site.graph.path_of(iri) or "" for iri in resource_iris(site)]
+    for path in paths:
+        if not is_safe_path(path) or path.endswith("/"):
+            continue
+        names = [path[1:] + fmt.extension for fmt in RESOURCE_FORMATS]
+        if not claims.take(names):
+            continue
+        iri = site.graph.iri_of(path)
+        for fmt, name in zip(RESOURCE_FORMATS, names, strict=True):
+            try:
+                yield name, site.representation(iri, fmt.name).data
+            except KBError:  # a format that cannot carry it (RDF/XML and U+0001): left out
+                continue
+
+
+def _own_files(site: Site) -> Iterator[tuple[str, bytes]]:
     from kb.catalogue import catalogue
 
     yield "index.html", site.pages.home().encode()
@@ -121,16 +162,38 @@ def pages(site: Site) -> Iterator[tuple[str, bytes]]:
     yield "sparql.html", site.pages.error("/sparql", 200, note).encode()
     yield ".htaccess", apache_snippet().encode()
     yield "nginx.conf", NGINX.encode()
+    yield MARKER, b"written by kb site\n"
     for entry in catalogue(site.pages.layout):
         yield f"queries/{entry.name}.html", site.pages.question(entry.name).encode()
-    specials = ["/ontology"] + (["/shapes"] if site.graph.shapes is not None else [])
-    paths = specials + [site.graph.path_of(iri) or "" for iri in resource_iris(site)]
-    for path in paths:
-        if not is_safe_path(path) or path.endswith("/"):
-            continue
-        iri = site.graph.iri_of(path)
-        for fmt in RESOURCE_FORMATS:
-            yield path[1:] + fmt.extension, site.representation(iri, fmt.name)
+
+
+#: The longest file name (one path segment) common file systems allow, in bytes.
+MAX_NAME_BYTES = 255
+
+
+class _Claims:
+    """The files and directories of the site so far: a new file may be neither."""
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.directories: set[str] = set()
+
+    def take(self, names: list[str]) -> bool:
+        """Claim every one of ``names`` (relative paths), or none when one clashes."""
+        wanted_directories: set[str] = set()
+        for name in names:
+            parts = name.split("/")
+            if any(len(part.encode()) > MAX_NAME_BYTES for part in parts):
+                return False
+            above = {"/".join(parts[:i]) for i in range(1, len(parts))}
+            if name in self.files or name in self.directories or above & self.files:
+                return False
+            wanted_directories |= above
+        if wanted_directories & set(names):
+            return False
+        self.files.update(names)
+        self.directories |= wanted_directories
+        return True
 
 
 def write_site(site: Site, target: str | Path) -> int:
@@ -141,19 +204,20 @@ def write_site(site: Site, target: str | Path) -> int:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{target}: no such directory {parent}")
-    building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
-    try:
-        count = 0
-        for relative, data in pages(site):
-            _write(building, relative, data)
-            count += 1
-        (building / MARKER).write_bytes(b"written by kb site\n")
-        os.chmod(building, 0o755)
-        _swap(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    return count + 1
+    # SIGTERM / SIGHUP raise here, so the half-built directory is removed as on any failure
+    with signals_raise():
+        building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+        try:
+            count = 0
+            for relative, data in pages(site):
+                _write(building, relative, data)
+                count += 1
+            os.chmod(building, 0o755)
+            _swap(building, target)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+    return count
 
 
 def _check_target(target: Path) -> None:

@@ -1,0 +1,433 @@
+"""Defects found by trying the project as an outside attacker would (issue #11's classes,
+on the entry points built since: kb serve, kb site), each class with a test that failed
+before its fix. Web requests go to the ASGI application in-process (no port, no thread):
+the request line reaches it as a client could send it, percent-escapes and all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kb.resources import Layout
+from kb.web.app import Site, create_app, load_site
+from tests.helpers import KB_SCRIPT, MINI
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
+
+
+@pytest.fixture(scope="module")
+def hostile_site() -> Iterator[Site]:
+    site = load_site(Layout(MINI), [FIXTURES / "hostile.ttl"], timeout=None)
+    yield site
+    site.endpoint.close()
+
+
+def call(
+    site: Site, raw_path: bytes, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of one request to ``site``'s application."""
+    path, _, query = raw_path.partition(b"?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path.decode("latin-1"),
+        "raw_path": path,
+        "query_string": query,
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(create_app(site)(scope, receive, send))
+    start = sent[0]
+    answer_headers = {k.decode(): v.decode("latin-1") for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], answer_headers, body
+
+
+# --- kb serve: a path that is no IRI is a page that does not exist, not a server bug ---
+
+
+@pytest.mark.parametrize("raw_path", [b"/%", b"/id/%zz", b"/<script>", b"/id/{x}", b'/a"b'])
+def test_a_path_that_is_no_iri_is_a_404(
+    hostile_site: Site, raw_path: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="kb.web"):
+        status, _, body = call(hostile_site, raw_path)
+    assert status == 404, body[:300]
+    assert not caplog.records  # no traceback logged as a bug
+    assert b"<script>" not in body
+
+
+# --- kb site: what the data names never replaces the site's own files ---
+
+CLASHING = """@prefix schema: <https://schema.org/> .
+@prefix base: <https://w3id.org/lifesci-news-kb/> .
+base:index schema:name "NOT THE HOME PAGE" .
+base:sparql schema:name "NOT THE SPARQL NOTE" .
+base:404 schema:name "NOT THE 404 PAGE" .
+<https://w3id.org/lifesci-news-kb/queries/persons> schema:name "NOT THE QUESTION" .
+<https://w3id.org/lifesci-news-kb/id/x> schema:name "x" .
+<https://w3id.org/lifesci-news-kb/id/x.html/y> schema:name "NOT A FILE UNDER A FILE" .
+<https://w3id.org/lifesci-news-kb/id/%s> schema:name "NOT A NAME TOO LONG" .
+""" % ("a" * 300)
+
+
+def test_a_resource_never_replaces_the_sites_own_files(tmp_path: Path) -> None:
+    from kb.web.site import write_site
+
+    data = tmp_path / "clash.ttl"
+    data.write_text(CLASHING)
+    site = load_site(Layout(MINI), [data], timeout=None)
+    target = tmp_path / "site"
+    write_site(site, target)
+    for name in ("index.html", "sparql.html", "404.html", "queries/persons.html"):
+        assert b"NOT THE" not in (target / name).read_bytes(), name
+    assert (target / "id/x.html").is_file() and (target / "id/x.ttl").is_file()
+    # the clashing and the unnameable resources are left out, not the whole site
+    assert not [p for p in target.rglob("*") if "aaaa" in p.name or p.name == "y.html"]
+
+
+# --- SPARQL nested deep enough to overflow pyoxigraph's stack: refused, never a crash ---
+
+
+def _nested(depth: int) -> str:
+    return "SELECT * WHERE { " + "{" * depth + " ?s ?p ?o " + "}" * depth + " }"
+
+
+def test_a_deeply_nested_query_is_refused_not_a_crash(tmp_path: Path) -> None:
+    query = tmp_path / "deep.rq"
+    query.write_text(_nested(3000))
+    # --timeout 0 runs in kb's own process: before, pyoxigraph's parser overflowed its
+    # stack and the process died of SIGSEGV (the server too, under kb serve --timeout 0)
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "nested more than" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_deeply_nested_query_is_a_400_from_the_endpoint(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/sparql?query=" + quote(_nested(3000)).encode())
+    assert status == 400 and b"nested more than" in body
+    assert hostile_site.endpoint.answer(_nested(20)).form == "SELECT"  # shallow ones run
+
+
+def test_deeply_nested_sparql_in_shapes_is_refused_not_a_crash(tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    select = _nested(3000).replace("SELECT *", "SELECT $this").replace("?s", "$this")
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f'  sh:sparql [ sh:select """{select}""" ] .\n'
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "nests brackets more than" in done.stderr
+
+
+# --- RDF/XML nested deep: refused at once, in a file or in a server's answer ---
+
+
+def _deep_rdfxml(depth: int) -> bytes:
+    open_, close = "<ex:p><rdf:Description>", "</rdf:Description></ex:p>"
+    return (
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:ex="http://example.org/"><rdf:Description rdf:about="http://example.org/a">'
+        + open_ * depth
+        + "<ex:p>1</ex:p>"
+        + close * depth
+        + "</rdf:Description></rdf:RDF>\n"
+    ).encode()
+
+
+def test_deeply_nested_rdfxml_is_refused_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "deep.rdf"
+    data.write_bytes(_deep_rdfxml(40_000))  # 1.9 MB; before, pyoxigraph took minutes
+    done = subprocess.run(
+        [KB_SCRIPT, "export", str(data)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2, done.stderr
+    assert "nested more than 1000 elements deep" in done.stderr
+
+
+def test_deeply_nested_rdfxml_from_a_server_is_refused() -> None:
+    from kb.errors import ServerError
+    from kb.remote.answers import parse_rdf
+    from kb.remote.client import HttpClient, Response
+
+    headers = {"content-type": "application/rdf+xml"}
+    answer = Response(200, "OK", headers, _deep_rdfxml(2000))
+    with pytest.raises(ServerError, match="nested more than"):
+        parse_rdf(HttpClient(), "http://127.0.0.1:9/store", answer)
+    shallow = Response(200, "OK", headers, _deep_rdfxml(50))
+    assert len(parse_rdf(HttpClient(), "http://127.0.0.1:9/store", shallow)) == 51
+
+
+# --- a server's redirect Location passes the checks a user's URL passes ---
+
+
+@pytest.fixture(scope="module")
+def redirecting() -> Iterator[str]:
+    """A server whose every answer is a 307 to the Location named in the query string
+    (or, for ``500:BODY`` or ``200:BODY``, that status with that body as SPARQL JSON)."""
+    import http.server
+    import threading
+    from urllib.parse import unquote_to_bytes
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            location = unquote_to_bytes(self.path.partition("?")[2]).decode("latin-1")
+            if location[:4] in ("500:", "200:"):  # an answer whose body is the rest
+                body = location[4:].encode("latin-1")
+                self.send_response(int(location[:3]))
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(307)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://[::1/x", "/é", "/a b", "http://u:p@{host}/x", "http://{host}@127.0.0.2/x"],
+)
+def test_a_malformed_redirect_is_one_line_not_followed(redirecting: str, location: str) -> None:
+    from kb.errors import ServerError
+    from kb.remote.client import HttpClient
+
+    host = redirecting.split("/")[2]
+    url = redirecting + "?" + quote(location.format(host=host), safe="")
+    with pytest.raises(ServerError, match="not followed"):
+        HttpClient(timeout=10).request("GET", url)
+
+
+def test_link_headers_never_read_as_a_scheme(tmp_path: Path) -> None:
+    data = tmp_path / "colon.ttl"
+    data.write_text(
+        "<https://w3id.org/lifesci-news-kb/javascript:alert(1)> <https://schema.org/name> 'x' ."
+    )
+    site = load_site(Layout(MINI), [data], timeout=None)
+    status, headers, _ = call(site, b"/javascript:alert(1)", headers={"Accept": "text/turtle"})
+    assert status == 200
+    links = [part.split(">")[0].lstrip(" <") for part in headers["link"].split(",")]
+    assert links and all(link.startswith("./javascript:") for link in links), links
+    status, headers, _ = call(site, b"/javascript:alert(1).ttl")
+    assert headers["content-location"].startswith("./")
+
+
+# --- kb site ended by SIGTERM / SIGHUP leaves no half-built directory ---
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_kb_site_ended_by_a_signal_leaves_nothing_half_built(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    process = subprocess.Popen(
+        [KB_SCRIPT, "site", "-o", str(tmp_path / "site")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not list(tmp_path.glob(".site.*.new/id")) and process.poll() is None:
+            time.sleep(0.05)  # until it is writing pages
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signum, stderr
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
+
+
+# --- nothing from the data or a server acts on the terminal ---
+
+ANSI_NAME = "Evil\\u001b]0;pwned\\u0007\\u001b[2J\\u202eTXT"
+
+
+def test_query_tables_and_messages_never_carry_terminal_controls(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import kb
+
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    person = "<https://w3id.org/lifesci-news-kb/id/person/ansi>"
+    (root / "data" / "ansi.ttl").write_text(f'{person} <https://schema.org/name> "{ANSI_NAME}" .\n')
+    result = kb("query", "SELECT ?n WHERE { ?p <https://schema.org/name> ?n }", root=root)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "Evil\\u001B]0;pwned\\u0007\\u001B[2J\\u202ETXT" in result.stdout
+
+
+def test_an_error_quoting_a_server_never_carries_terminal_controls(redirecting: str) -> None:
+    import os
+    import pty
+
+    url = redirecting + "?" + quote("500:<p>\x1b]0;pwned\x07\x1b[2J</p>", safe="")
+    # stderr on a terminal: click strips some escapes from a pipe, none from a terminal
+    reader, writer = pty.openpty()
+    try:
+        done = subprocess.run(
+            [KB_SCRIPT, "query", "ASK {}", "--endpoint", url, "--timeout", "10"],
+            stdout=subprocess.DEVNULL,
+            stderr=writer,
+            timeout=60,
+        )
+        said = os.read(reader, 65536)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert done.returncode == 3, said
+    assert b"HTTP 500" in said and b"pwned" in said
+    assert b"\x1b" not in said and b"\x07" not in said, said
+
+
+# --- kb serve --host: never every interface by accident ---
+
+
+@pytest.mark.parametrize(("host", "said"), [("", "--host is empty"), ("no such host", "--host")])
+def test_an_empty_or_unknown_host_is_a_usage_error(host: str, said: str) -> None:
+    from kb.errors import UsageError
+    from kb.web.app import _bind
+
+    with pytest.raises(UsageError, match=said):
+        _bind(host, 0).close()  # before: "" listened on 0.0.0.0, the whole network
+
+
+# --- SPARQL XML results that XML 1.0 cannot carry: refused, never written broken ---
+
+CONTROL_QUERY = 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'
+
+
+def test_xml_results_with_a_control_character_are_refused() -> None:
+    from tests.helpers import kb
+
+    result = kb("query", CONTROL_QUERY, "--format", "xml")
+    assert result.exit_code == 2, result.output
+    assert "U+0001" in result.stderr and "<sparql" not in result.stdout
+    assert kb("query", CONTROL_QUERY, "--format", "json").exit_code == 0
+
+
+def test_the_endpoint_never_sends_broken_xml(hostile_site: Site) -> None:
+    import xml.dom.minidom
+
+    xml_please = {"Accept": "application/sparql-results+xml"}
+    target = b"/sparql?query=" + quote(CONTROL_QUERY).encode()
+    status, _, body = call(hostile_site, target, headers=xml_please)
+    assert status == 406 and b"U+0001" in body, (status, body[:200])
+    plain = b"/sparql?query=" + quote('SELECT ?x WHERE { BIND("a<&b" AS ?x) }').encode()
+    status, _, body = call(hostile_site, plain, headers=xml_please)
+    assert status == 200
+    xml.dom.minidom.parseString(body)
+
+
+# --- --base-iri that no IRI could fall under: a usage error, not an empty site ---
+
+
+@pytest.mark.parametrize(
+    "base", ["", "not an iri", "javascript:x//", "https://w3id.org/lifesci-news-kb"]
+)
+def test_a_base_iri_that_maps_nothing_is_refused(tmp_path: Path, base: str) -> None:
+    from tests.helpers import kb
+
+    result = kb("site", "-o", str(tmp_path / "site"), "--base-iri", base)
+    assert result.exit_code == 2, result.output
+    assert "--base-iri" in result.stderr and not (tmp_path / "site").exists()
+
+
+def test_several_formats_asked_at_once_are_a_400(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/id/person/evil?format=ttl&format=html")
+    assert status == 400 and b"one format" in body  # before: the last one won, silently
+    assert call(hostile_site, b"/id/person/evil?format=ttl")[0] == 200
+
+
+def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: str) -> None:
+    rows = '{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"uri","value":"a:b"}}]}}'
+    url = redirecting + "?" + quote("200:" + rows, safe="")
+    done = subprocess.run(
+        [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr  # before: KeyError, a traceback, exit 1
+    assert "without the variable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_endpoint_of_an_empty_graph_is_no_conforms(redirecting: str) -> None:
+    nothing = '{"head":{"vars":["s"]},"results":{"bindings":[]}}'
+    url = redirecting + "?" + quote("200:" + nothing, safe="")
+    done = subprocess.run(
+        [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, (done.stdout, done.stderr)  # before: "conforms", exit 0
+    assert "holds no triple" in done.stderr and "conforms" not in done.stdout
+
+
+# --- a resource RDF/XML cannot carry: the other formats still, never a 500 ---
+
+
+def test_a_resource_rdfxml_cannot_carry_is_a_406_and_left_out_of_the_site(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kb.web.site import write_site
+
+    data = tmp_path / "control.nt"
+    data.write_text(
+        '<https://w3id.org/lifesci-news-kb/id/ctl> <https://schema.org/name> "a\\u0001b" .\n'
+    )
+    site = load_site(Layout(MINI), [data], timeout=None)
+    with caplog.at_level(logging.ERROR, logger="kb.web"):
+        status, _, body = call(site, b"/id/ctl", headers={"Accept": "application/rdf+xml"})
+    assert status == 406 and b"U+0001" in body and not caplog.records
+    assert call(site, b"/id/ctl", headers={"Accept": "text/turtle"})[0] == 200
+    write_site(site, tmp_path / "site")
+    assert (tmp_path / "site/id/ctl.ttl").is_file() and (tmp_path / "site/id/ctl.html").is_file()
+    assert not (tmp_path / "site/id/ctl.rdf").exists()
