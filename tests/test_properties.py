@@ -320,6 +320,32 @@ def test_negative_control_shifted_offset(layout, tmp_path: Path) -> None:  # typ
     assert not report.conforms and report.violations >= 1
 
 
+def test_parse_cache_changes_no_pyshacl_result(tmp_path: Path) -> None:
+    """kb.shacl.fallback.cached_sparql_parsing (which kb validate and the pySHACL tests
+    run under) gives the very report plain pySHACL gives, results included."""
+    import pyshacl
+
+    from kb.shacl.fallback import cached_sparql_parsing
+
+    post = [(0, 0, 1, None)]
+    graph = build(Spec(["Anna Rossi"], ["Kuwait"], [("Alisei", "Ministry", 0)], post, None, []))
+    position = next(graph.subjects(RDF.type, OA.TextPositionSelector))
+    graph.set((position, OA.end, Literal(-1, datatype=XSD.integer)))
+    graph.remove((node("person", 0), SCHEMA.name, None))
+    shapes = Graph().parse(REPO / "ontology" / "shapes.ttl", format="turtle")
+
+    def report() -> Graph:
+        options = {"inference": "none", "advanced": True, "do_owl_imports": False}
+        return pyshacl.validate(graph, shacl_graph=shapes, **options)[1]
+
+    plain = report()
+    with cached_sparql_parsing():
+        cached = report()
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    assert len(set(plain.subjects(RDF.type, sh.ValidationResult))) >= 2
+    assert isomorphic(plain, cached)
+
+
 # --- kb.sparql_text reads SPARQL as pyoxigraph does -------------------------------------------
 
 #: What may follow a triple pattern before the group's closing brace, and whether it leaves
