@@ -152,7 +152,6 @@ def test_only_unavoidable_defects_bring_other_results(with_defects: Path) -> Non
     assert several == unavoidable
 
 
-@pytest.mark.slow
 def test_each_defect_is_found_exactly_pyshacl(with_defects: Path) -> None:
     assert pyshacl_results(with_defects) == expected(with_defects)
 
