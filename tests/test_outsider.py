@@ -431,3 +431,48 @@ def test_a_resource_rdfxml_cannot_carry_is_a_406_and_left_out_of_the_site(
     write_site(site, tmp_path / "site")
     assert (tmp_path / "site/id/ctl.ttl").is_file() and (tmp_path / "site/id/ctl.html").is_file()
     assert not (tmp_path / "site/id/ctl.rdf").exists()
+
+
+# --- kb serve ended by SIGTERM / SIGHUP: its query workers ended and reaped, one line ---
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc: Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "hung up")]
+)
+def test_kb_serve_ended_by_a_signal_ends_and_reaps_its_workers(
+    signum: signal.Signals, said: str
+) -> None:
+    process = subprocess.Popen(
+        [KB_SCRIPT, "--root", str(MINI), "serve", "--port", "0", "--timeout", "30"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        assert "serving on" in process.stderr.readline()
+        workers = _children(process.pid)
+        assert workers  # the query workers, forked before it listens
+        process.send_signal(signum)
+        stderr = process.stderr.read()
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 128 + signum, stderr
+    assert f"kb: {said}" in stderr and "Traceback" not in stderr
+    # before: left as zombies under init (which need not reap them), or running on
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

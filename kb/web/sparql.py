@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph
 
 from kb.errors import InputError, TimeLimitError
+from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
 from kb.web.negotiation import RDF_FORMATS, Representation
 
@@ -149,7 +150,8 @@ class _Worker:
             args=(store, max_rows, child, os.getpid(), _in_main_thread()),
             daemon=True,
         )
-        self.process.start()
+        with signals_blocked():  # until the worker has its own handlers (worker_signals)
+            self.process.start()
         child.close()
 
     def stop(self) -> None:
@@ -169,8 +171,24 @@ class _Pool:
         self._store = store
         self._max_rows = max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
+        self._guard = threading.Lock()
+        self._closed = False
         for _ in range(size):
-            self._idle.put(_Worker(self._context, store, max_rows))
+            self._idle.put(self._fork())
+
+    def _fork(self) -> _Worker:
+        with self._guard:
+            if self._closed:
+                raise InputError("the query workers are stopped: the server is ending")
+            worker = _Worker(self._context, self._store, self._max_rows)
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._guard:
+            self._all.discard(worker)
 
     def run(self, prepared: PreparedQuery, timeout: float) -> Answer:
         try:
@@ -180,8 +198,8 @@ class _Pool:
                 f"{prepared.source}: every query worker was busy for {timeout:g} s"
             ) from None
         if not worker.process.is_alive():
-            worker.stop()
-            worker = _Worker(self._context, self._store, self._max_rows)
+            self._retire(worker)
+            worker = self._fork()
         healthy = False
         try:
             worker.connection.send(prepared)
@@ -195,15 +213,21 @@ class _Pool:
             if healthy:
                 self._idle.put(worker)
             else:
-                worker.stop()
-                self._idle.put(_Worker(self._context, self._store, self._max_rows))
+                self._retire(worker)
+                if not self._closed:
+                    self._idle.put(self._fork())
         if not ok:
             raise value
         return value
 
     def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get_nowait().stop()
+        """End every worker, idle or busy, and wait for each (reaped: no zombie is left
+        to an init that may not reap it)."""
+        with self._guard:
+            self._closed = True
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
 
 
 def _die_with_parent() -> None:
@@ -225,6 +249,7 @@ def _serve_queries(
 ) -> None:
     """A worker's loop: answer each query sent until the server goes away (checked each
     second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
+    worker_signals()
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     while True:
