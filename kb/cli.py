@@ -933,15 +933,25 @@ def serve(
     help="Directory to write (replaced as a whole, atomically).",
 )
 @_base_option
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=60.0,
+    show_default=True,
+    help="Stop a catalogue query after SECONDS or past the memory allowed (exit 3); "
+    "0 for no limit.",
+)
 @click.pass_context
-def site(ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str) -> None:
+def site(
+    ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str, timeout: float
+) -> None:
     """Write the same pages as static files: each resource's page and its RDF in every
     format, an index, and nginx / Apache snippets for content negotiation."""
     from kb.web.app import load_site
     from kb.web.site import write_site
 
-    # no time limit: the catalogue's own queries run in this process
-    site = load_site(_layout(ctx), data_files or None, base_iri, timeout=None)
+    # each catalogue query in a worker of its own, bounded as kb query's (kb.worker)
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None, pooled=False)
     written = write_site(site, output)
     _note(ctx, f"kb: wrote {written} files to {output}")
 

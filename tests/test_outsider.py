@@ -476,3 +476,26 @@ def test_kb_serve_ended_by_a_signal_ends_and_reaps_its_workers(
     assert f"kb: {said}" in stderr and "Traceback" not in stderr
     # before: left as zombies under init (which need not reap them), or running on
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+# --- kb site: the catalogue's queries under the same time limit as kb query ---
+
+
+def test_kb_site_stops_a_catalogue_query_past_its_timeout(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    # blank nodes nested 150 deep: pyoxigraph takes exponential time (100: seconds)
+    nested = "[ ?p " * 150 + "1" + " ]" * 150
+    (root / "queries" / "slow.rq").write_text(f"SELECT * WHERE {{ ?s ?p {nested} }}\n")
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(root), "site", "-o", str(tmp_path / "site"), "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr  # before: no --timeout, and no end
+    assert "slow" in done.stderr and "longer than 1 s" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "site").exists()

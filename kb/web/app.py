@@ -145,16 +145,19 @@ def load_site(
     data_files: Sequence[str | Path] | None = None,
     base: str = BASE,
     timeout: float | None = DEFAULT_TIMEOUT,
+    pooled: bool = True,
 ) -> Site:
     """Load the published graph once (data + closure + ontology, as kb.published builds
-    it), keeping the data as given beside it, so that pages can tell what was inferred."""
+    it), keeping the data as given beside it, so that pages can tell what was inferred.
+    ``pooled``: queries run in a pool of workers kept ready (a server), else each in a
+    worker of its own (a few queries, then the end)."""
     from kb.published import published_parts
     from kb.store import load_files
 
     data, ontology, store = published_parts(layout, data_files)
     shapes = load_files([layout.shapes]) if layout.shapes.is_file() else None
     graph = WebGraph(store, ontology, shapes, base, asserted=data)
-    endpoint = Endpoint(store, timeout)
+    endpoint = Endpoint(store, timeout, pooled=pooled)
     return Site(graph, endpoint, Pages(graph, endpoint, layout))
 
 

@@ -150,7 +150,8 @@ def _own_files(site: Site) -> Iterator[tuple[str, bytes]]:
     yield "nginx.conf", NGINX.encode()
     yield MARKER, b"written by kb site\n"
     for entry in catalogue(site.pages.layout):
-        yield f"queries/{entry.name}.html", site.pages.question(entry.name).encode()
+        # a query past its limit ends kb site (exit 3), never a page saying so
+        yield f"queries/{entry.name}.html", site.pages.question(entry.name, strict=True).encode()
 
 
 #: The longest file name (one path segment) common file systems allow, in bytes.

@@ -27,6 +27,7 @@ from kb.errors import InputError, TimeLimitError
 from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
 from kb.web.negotiation import RDF_FORMATS, Representation
+from kb.worker import run_bounded
 
 #: Longest query text accepted (characters).
 MAX_QUERY_CHARS = 32_000
@@ -79,7 +80,9 @@ class Answer:
 class Endpoint:
     """Runs queries on one read-only store, in a pool of worker processes forked from
     this one (so they share its store), each query under a time limit: a query past it
-    ends its worker, and a new one is forked in its place."""
+    ends its worker, and a new one is forked in its place. Without a pool
+    (``pooled=False``: a few queries, as ``kb site`` runs) each query runs in a worker
+    of its own, under ``kb query``'s bounds (kb.worker)."""
 
     def __init__(
         self,
@@ -87,13 +90,14 @@ class Endpoint:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int = MAX_ROWS,
         workers: int | None = None,
+        pooled: bool = True,
     ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()
-        forking = bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
+        forking = pooled and bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
         size = workers or max(2, os.cpu_count() or 2)
         self._pool = _Pool(store, size, max_rows) if forking else None
 
@@ -108,7 +112,9 @@ class Endpoint:
                 return self._cache[text]
         prepared = prepare(text, source=source)
         if self._pool is None:
-            answer = compute(self.store, prepared, self.max_rows)
+            answer = run_bounded(
+                compute, (self.store, prepared, self.max_rows), self.timeout, prepared.source
+            )
         else:
             answer = self._pool.run(prepared, self.timeout or 0)
         if len(answer.rows) + answer.ntriples.count(b"\n") <= CACHED_ROWS:
