@@ -542,11 +542,19 @@ def query(
         remote = _remote(ctx, server, timeout)
         result = remote.run(prepare_named(layout, query, bindings), fmt)
     else:
-        from kb.query import run_query
+        from kb.query import ServiceRefused, run_query
 
-        result = run_query(
-            layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
-        )
+        try:
+            result = run_query(
+                layout,
+                query,
+                bindings,
+                allow_service=allow_service,
+                fmt=fmt,
+                timeout=timeout or None,
+            )
+        except ServiceRefused as exc:
+            raise ServiceRefused(f"{exc}; pass --allow-service to allow it") from None
     if result.payload is not None:
         _write(result.payload if result.payload.endswith(b"\n") else result.payload + b"\n")
     elif result.boolean is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import subprocess
 import time
@@ -499,3 +500,48 @@ def test_kb_site_stops_a_catalogue_query_past_its_timeout(tmp_path: Path) -> Non
     assert "slow" in done.stderr and "longer than 1 s" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (tmp_path / "site").exists()
+
+
+# --- the endpoint's messages speak of the endpoint, never of command-line options ---
+
+_CLI_WORDS = re.compile(r"--[a-z]|\bkb [a-z]")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }",
+        "DELETE WHERE { ?s ?p ?o }",
+    ],
+)
+def test_endpoint_refusals_name_no_command_line_option(hostile_site: Site, query: str) -> None:
+    for accept in ("text/plain", "text/html"):
+        status, _, body = call(
+            hostile_site, b"/sparql?query=" + quote(query).encode(), headers={"Accept": accept}
+        )
+        said = body.decode()
+        assert status == 400 and "refused" in said, said[:300]
+        assert not _CLI_WORDS.search(said.split("<textarea")[0]), said[
+            :300
+        ]  # before: --allow-service
+
+
+def test_kb_query_still_names_its_option_for_service() -> None:
+    from tests.helpers import kb
+
+    result = kb("query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert result.exit_code == 2 and "--allow-service" in result.stderr
+
+
+# --- kb explain's messages speak of its argument, never of --bind ---
+
+
+@pytest.mark.parametrize("resource", ["x\x1b[31m", "<http://example.org/a b>", "a\x7fb"])
+def test_explain_messages_speak_of_its_argument(resource: str) -> None:
+    from tests.helpers import kb
+
+    result = kb("explain", resource)
+    assert result.exit_code == 2, result.output
+    assert "--bind" not in result.stderr and "RESOURCE" in result.stderr, result.stderr
+    assert "\x1b" not in result.stderr
