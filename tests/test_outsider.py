@@ -545,3 +545,35 @@ def test_explain_messages_speak_of_its_argument(resource: str) -> None:
     assert result.exit_code == 2, result.output
     assert "--bind" not in result.stderr and "RESOURCE" in result.stderr, result.stderr
     assert "\x1b" not in result.stderr
+
+
+# --- kb site -o: a target it cannot write is named as given, and why said in words ---
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        (".", "current directory"),
+        ("../here", "current directory"),
+        ("/proc/kb-site", "cannot create"),
+        ("/sys/kb-site", "cannot create"),
+    ],
+)
+def test_a_site_target_it_cannot_write_is_named_as_given(
+    tmp_path: Path, target: str, why: str
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "site", "-o", target],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=here,
+    )
+    assert done.returncode == 2, done.stderr
+    # before: "kb: .: Device or resource busy", "kb: /proc/.kb-site.x1y2.new: No such file",
+    # and ../here replaced the directory the user stood in
+    assert done.stderr.startswith(f"{target}: ") and why in done.stderr, done.stderr
+    assert ".new" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["here"] and not list(here.iterdir())
