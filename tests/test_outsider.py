@@ -577,3 +577,91 @@ def test_a_site_target_it_cannot_write_is_named_as_given(
     assert done.stderr.startswith(f"{target}: ") and why in done.stderr, done.stderr
     assert ".new" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["here"] and not list(here.iterdir())
+
+
+# --- a server's Content-Length that is no length: refused at once, not read to the end ---
+
+
+@pytest.fixture(scope="module")
+def raw_headers() -> Iterator[str]:
+    """A server that answers 200 with the header lines named in the query string (one
+    per ``\\n``) and a 2-byte body, then holds the connection open without closing it."""
+    import socket
+    import threading
+    from urllib.parse import unquote
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                block = connection.recv(65536)
+                if not block:
+                    return
+                request += block
+            target = request.split(b" ")[1].decode()
+            lines = unquote(target.partition("?")[2]).split("\n")
+            head = "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            connection.sendall((head + "".join(f"{h}\r\n" for h in lines) + "\r\n").encode())
+            connection.sendall(b"{}")
+            stop.wait(30)  # never closes first: only the announced length ends the body
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    stop.set()
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Content-Length: -5",
+        "Content-Length: abc",
+        "Content-Length: +2",
+        "Content-Length: 2\nContent-Length: 7",
+        "Content-Length: 2, 7",
+        "Content-Length: \uff12",
+    ],
+)
+def test_a_content_length_that_is_no_length_is_refused_at_once(
+    raw_headers: str, headers: str
+) -> None:
+    from kb.errors import ServerError
+    from kb.remote.client import HttpClient
+
+    url = raw_headers + "?" + quote(headers)
+    # before: read until the server closed, i.e. cut off only at the timeout
+    with pytest.raises(ServerError, match=r"Content-Length .* is no length"):
+        HttpClient(timeout=5).request("GET", url)
+
+
+def test_a_repeated_equal_content_length_is_read(raw_headers: str) -> None:
+    from kb.remote.client import HttpClient
+
+    for headers in ("Content-Length: 2\nContent-Length: 2", "Content-Length: 2, 2"):
+        answer = HttpClient(timeout=5).request("GET", raw_headers + "?" + quote(headers))
+        assert answer.body == b"{}"
+
+
+def test_kb_query_refuses_a_negative_content_length_in_one_line(raw_headers: str) -> None:
+    url = raw_headers + "?" + quote("Content-Length: -5")
+    done = subprocess.run(
+        [KB_SCRIPT, "query", "ASK {}", "--endpoint", url, "--timeout", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "is no length" in done.stderr and len(done.stderr.splitlines()) == 1
