@@ -923,11 +923,18 @@ def serve(
 ) -> None:
     """Serve the published graph read-only on the web: a page or RDF for every IRI, by
     content negotiation, and a SPARQL endpoint at /sparql. Stop it with Ctrl-C."""
+    from kb.interrupts import signals_raise
     from kb.web.app import load_site
     from kb.web.app import serve as run
 
-    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
-    run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+    # SIGTERM / SIGHUP from the start: the query workers are ended and waited for
+    # however early it comes (kb: terminated, never zombies left to init)
+    with signals_raise():
+        site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
+        try:
+            run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+        finally:
+            site.endpoint.close()
 
 
 @cli.command()

@@ -180,8 +180,12 @@ class _Pool:
         self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
         self._guard = threading.Lock()
         self._closed = False
-        for _ in range(size):
-            self._idle.put(self._fork())
+        try:
+            for _ in range(size):
+                self._idle.put(self._fork())
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
 
     def _fork(self) -> _Worker:
         with self._guard:
