@@ -109,6 +109,8 @@ def uses_keyword(query: str, name: str) -> bool:
     is a comment hiding the ``>``). Both readings of each such ``<`` are followed; each
     (offset, open brackets, after an operand) state is visited once."""
     upper, n = name.upper(), len(query)
+    if upper not in query.upper() and "\\" not in query:
+        return False  # no reading can hold letters the text lacks (a quick answer)
     todo: list[tuple[int, str, bool]] = [(0, "", False)]
     seen: set[tuple[int, str, bool]] = set()
     while todo:

@@ -41,6 +41,7 @@ INSTALL = {
     "virtuoso-t": "apt-get install virtuoso-opensource",
     "isql-vt": "apt-get install virtuoso-opensource",
     "oxigraph": "pip install '.[test]' (PyPI package oxigraph)",
+    "nginx": "apt-get install nginx-light",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -151,10 +152,24 @@ def test_a_question_shows_its_answers_and_leads_into_the_data(
     assert driver.find_element(_by("ID"), "properties")  # type: ignore[attr-defined]
 
 
+@contextmanager
+def _scripts_off(driver: object) -> Iterator[None]:
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})  # type: ignore[attr-defined]
+
+
 def test_the_query_form_works_without_javascript(
     browser: object, server: Server, shots: Path
 ) -> None:
     driver = browser
+    with _scripts_off(driver):
+        _run_in_the_form(driver, server, shots)
+
+
+def _run_in_the_form(driver: object, server: Server, shots: Path) -> None:
     driver.get(server.url + "/sparql")  # type: ignore[attr-defined]
     box = driver.find_element(_by("ID"), "query")  # type: ignore[attr-defined]
     label = driver.find_element(_by("CSS_SELECTOR"), "label[for=query]")  # type: ignore[attr-defined]
@@ -166,6 +181,36 @@ def test_the_query_form_works_without_javascript(
     cells = [c.text for c in driver.find_elements(_by("CSS_SELECTOR"), "tbody td")]  # type: ignore[attr-defined]
     assert "Massimiliano Boggetti" in cells
     driver.save_screenshot(str(shots / "sparql.png"))  # type: ignore[attr-defined]
+
+
+def test_the_editor_runs_a_query_and_asks_only_this_server(
+    browser: object, server: Server, shots: Path
+) -> None:
+    """YASGUI (vendored, served from /static) in place of the form: a query typed into
+    it runs against this server's /sparql; no request goes elsewhere, and none is even
+    attempted (the page's CSP would report it)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(server.url + "/sparql")  # type: ignore[attr-defined]
+    driver.execute_script(  # type: ignore[attr-defined]
+        "window.refused = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.refused.push(e.blockedURI + ' ' + e.violatedDirective));"
+    )
+    wait = WebDriverWait(driver, 30)
+    wait.until(lambda d: d.find_elements(_by("CSS_SELECTOR"), "#editor .CodeMirror"))
+    assert not driver.find_element(_by("CSS_SELECTOR"), "form.query-form").is_displayed()  # type: ignore[attr-defined]
+    driver.execute_script(  # type: ignore[attr-defined]
+        "document.querySelector('#editor .CodeMirror').CodeMirror.setValue(arguments[0]);",
+        "SELECT ?name WHERE { ?p a <https://schema.org/Person> ; <https://schema.org/name> ?name }",
+    )
+    driver.find_element(_by("CSS_SELECTOR"), "#editor .yasqe_queryButton").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: "Massimiliano Boggetti" in d.find_element(_by("ID"), "editor").text)
+    driver.save_screenshot(str(shots / "sparql-editor.png"))  # type: ignore[attr-defined]
+    _only_our_own_requests(driver, server)
+    refused = driver.execute_script("return window.refused;")  # type: ignore[attr-defined]
+    # an inline <style> YASGUI adds is refused by the CSP (style-src 'self'): not a request
+    assert not [r for r in refused if not r.startswith("inline ")], refused
 
 
 def test_keyboard_focus_is_visible(browser: object, server: Server) -> None:

@@ -4,6 +4,7 @@ datatypes, quotes, newlines, tabs, non-ASCII)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pyoxigraph
@@ -11,7 +12,8 @@ import pytest
 import rdflib
 from rdflib.query import Result
 
-from kb.web.sparql import RESULT_FORMATS, Endpoint, serialize
+from kb.errors import InputError
+from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, serialize
 
 DATA = """
 @prefix ex: <https://example.org/> .
@@ -77,3 +79,28 @@ def test_rows_past_the_cap_are_cut() -> None:
     assert graph.ntriples.count(b"\n") == 3 and graph.truncated
     small = capped.answer("SELECT * WHERE { ?s <https://example.org/w> ?o }")
     assert len(small.rows) == 1 and not small.truncated
+
+
+def test_the_same_query_asked_at_once_runs_once() -> None:
+    """Fifty clients sending one text while it runs share its run (and its error)."""
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=None)
+    runs: list[str] = []
+    plain = endpoint._run
+
+    async def counted(text: str, accept: str | None) -> Outcome:
+        runs.append(text)
+        await asyncio.sleep(0.05)
+        return await plain(text, accept)
+
+    endpoint._run = counted  # type: ignore[method-assign]
+
+    async def ask(text: str, times: int) -> list[Outcome | BaseException]:
+        asked = (endpoint.respond(text, "text/csv") for _ in range(times))
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    answers = asyncio.run(ask(SELECT, 50))
+    assert len(runs) == 1 and len({a.body for a in answers}) == 1  # type: ignore[union-attr]
+    failures = asyncio.run(ask("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", 5))
+    assert len(runs) == 2 and all(isinstance(f, InputError) for f in failures)

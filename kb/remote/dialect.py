@@ -7,7 +7,11 @@ fast SHACL engine's queries (each found on Virtuoso 7.2.5; docs/servers.md lists
   up part of the length).
 - ``isIRI``/``isURI`` of a blank node is true (Virtuoso keeps blank nodes as
   ``nodeID://`` IRIs).
-- ``sameTerm(?x, <iri>)`` is unbound (an error) instead of true or false.
+- ``sameTerm`` of IRIs is right only as a FILTER's whole condition (or its negation or a
+  conjunct): inside ``||``, ``IF``, ``COALESCE`` or a comparison it is false (or unbound)
+  where the terms are the same IRI. Sent as ``(isIRI(?x) && ?x = <iri>)`` against a
+  constant (an IRI or a prefixed name), else as an ``IF`` that keeps ``sameTerm`` for
+  literals only and compares IRIs and blank nodes by kind and string.
 - Blank nodes come back as ``nodeID://b123`` (not a blank node label): ``bnode_labels``.
 - Booleans come back as ``"1"``/``"0"`` integers (read by the engine as booleans), and a
   ``BIND(EXISTS {…} AS ?k)`` projects a value other than the one its FILTER saw: the
@@ -27,6 +31,8 @@ _TOKEN = re.compile(
 )
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 _IRI = re.compile(r"^<[^<>\"{}|^`\\\s]*>$")
+#: A prefixed name (``concept:stated``, ``:x``): an IRI written short.
+_PREFIXED = re.compile(r"^(?:[A-Za-z][\w.-]*)?:(?:[\w:%.-]|\\.)*$")
 
 
 def virtuoso(text: str) -> str:
@@ -61,8 +67,15 @@ def _call(name: str, arguments: list[str]) -> str:
         return f"({name}({joined}) && !isBlank({joined}))"
     if upper == "SAMETERM" and len(arguments) == 2:
         first, second = (a.strip() for a in arguments)
-        if _IRI.match(second) or _IRI.match(first):
+        if _constant_iri(first):
+            first, second = second, first
+        if _constant_iri(second):
             return f"(isIRI({first}) && {first} = {second})"
+        # Blank nodes are nodeID:// IRIs there: their string names them.
+        return (
+            f"IF(isLiteral({first}) || isLiteral({second}), {name}({first}, {second}), "
+            f"(isBlank({first}) = isBlank({second}) && STR({first}) = STR({second})))"
+        )
     if upper == "SUBSTR" and len(arguments) == 3:
         text, start, length = arguments
         return (
@@ -70,6 +83,11 @@ def _call(name: str, arguments: list[str]) -> str:
             f'SUBSTR({text}, 1, ({start}) + ({length}) - 1), ""), SUBSTR({joined}))'
         )
     return f"{name}({joined})"
+
+
+def _constant_iri(argument: str) -> bool:
+    """Whether ``argument`` is an IRI written in the query (in full or prefixed)."""
+    return bool(_IRI.match(argument) or _PREFIXED.match(argument))
 
 
 def _arguments(text: str, start: int) -> tuple[int, list[str] | None]:

@@ -18,7 +18,7 @@ import signal
 import socket
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from kb.errors import InputError, KBError, ServerError, TimeLimitError, UsageErr
 from kb.interrupts import Terminated, signals_raise
 from kb.namespaces import BASE
 from kb.resources import Layout
+from kb.web import protocol
 from kb.web.model import WebGraph, is_safe_path
 from kb.web.negotiation import (
     BY_EXTENSION,
@@ -50,7 +51,7 @@ from kb.web.sparql import (
     RESULT_FORMATS,
     Answer,
     Endpoint,
-    serialize,
+    UnwritableAnswer,
 )
 
 #: How many IRIs known to exist a server keeps in memory, and how many bytes of answers.
@@ -64,14 +65,37 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+#: The query page alone runs scripts: the editor's, from this server, asking only it.
+EDITOR_CSP = CSP.replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';"
+)
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+_EDITOR = {"content-security-policy": EDITOR_CSP}
 _LOG = logging.getLogger("kb.web")
+BUG = "the server failed to answer; this is a bug"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A response body kept with its ETag (hashed once, not on every request)."""
+
+    data: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Body:
+        return cls(data, _etag(data))
 
 
 @dataclass(eq=False)
@@ -82,15 +106,15 @@ class Site:
     endpoint: Endpoint
     pages: Pages
 
-    def representation(self, iri: str, fmt: str) -> bytes:
-        """The bytes of ``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for
-        the next request while the answers kept stay under MAX_KEPT_BYTES."""
+    def representation(self, iri: str, fmt: str) -> Body:
+        """``iri`` in format ``fmt`` (a RESOURCE_FORMATS name), kept for the next
+        request while the answers kept stay under MAX_KEPT_BYTES."""
         body = self._bodies.get((iri, fmt))
         if body is None:
-            body = self._make(iri, fmt)
-            if self._kept + len(body) <= MAX_KEPT_BYTES:
+            body = Body.of(self._make(iri, fmt))
+            if self._kept + len(body.data) <= MAX_KEPT_BYTES:
                 self._bodies[(iri, fmt)] = body
-                self._kept += len(body)
+                self._kept += len(body.data)
         return body
 
     def _make(self, iri: str, fmt: str) -> bytes:
@@ -110,7 +134,7 @@ class Site:
 
     def __post_init__(self) -> None:
         self._known: set[str] = set()
-        self._bodies: dict[tuple[str, str], bytes] = {}
+        self._bodies: dict[tuple[str, str], Body] = {}
         self._kept = 0
 
     async def known(self, iri: str) -> bool:
@@ -123,7 +147,7 @@ class Site:
             self._known.add(iri)
         return found
 
-    def cached(self, iri: str, fmt: str) -> bytes | None:
+    def cached(self, iri: str, fmt: str) -> Body | None:
         """The bytes of ``iri`` in ``fmt`` if made already (without a thread hop)."""
         return self._bodies.get((iri, fmt))
 
@@ -183,16 +207,17 @@ def respond(
     status: int = 200,
     vary: bool = True,
     extra: dict[str, str] | None = None,
+    etag: str | None = None,
 ) -> Response:
-    """A response with our headers, an ETag (304 when If-None-Match has it), and no
-    body for HEAD."""
+    """A response with our headers, an ETag (``etag`` if known; 304 when If-None-Match
+    has it), and no body for HEAD."""
     headers = dict(SECURITY_HEADERS)
     if vary:
         headers["vary"] = "Accept"
     if extra:
         headers.update(extra)
     if status == 200:
-        etag = _etag(body)
+        etag = etag or _etag(body)
         headers["etag"] = etag
         headers["cache-control"] = "public, max-age=300"
         if _matches(request.headers.get("if-none-match"), etag):
@@ -275,10 +300,10 @@ async def resource(request: Request) -> Response:
         fmt = choose(request.headers.get("accept"), RESOURCE_FORMATS)
         if fmt is None:
             return _not_acceptable(request, site, RESOURCE_FORMATS)
-    body = site.cached(iri, fmt.name)
-    if body is None:
+    kept = site.cached(iri, fmt.name)
+    if kept is None:
         try:
-            body = await run_in_threadpool(site.representation, iri, fmt.name)
+            kept = await run_in_threadpool(site.representation, iri, fmt.name)
         except KBError as exc:  # a format that cannot carry it (RDF/XML and U+0001)
             offers = [r for r in RESOURCE_FORMATS if r is not fmt]
             listed = ", ".join(r.media_type for r in offers)
@@ -289,13 +314,17 @@ async def resource(request: Request) -> Response:
     name = bare.rsplit("/", 1)[-1]
     if ":" in name:  # "javascript:x.ttl" would read as a scheme, "./javascript:x.ttl" not
         name = "./" + name
-    links = ", ".join(
-        f'<{name}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
-    )
-    extra = {"link": links}
+    extra = {"link": _links(name)}
     if explicit:
         extra["content-location"] = name + fmt.extension
-    return respond(request, body, _media(fmt), vary=not explicit, extra=extra)
+    return respond(request, kept.data, _media(fmt), vary=not explicit, extra=extra, etag=kept.etag)
+
+
+@functools.lru_cache(maxsize=4096)
+def _links(name: str) -> str:
+    return ", ".join(
+        f'<{name}{r.extension}>; rel="alternate"; type="{r.media_type}"' for r in RESOURCE_FORMATS
+    )
 
 
 async def _find(site: Site, path: str) -> str | None:
@@ -317,35 +346,44 @@ async def _find(site: Site, path: str) -> str | None:
 
 async def home(request: Request) -> Response:
     site: Site = request.app.state.site
-    body = await run_in_threadpool(_cached_page, site, "home", "")
-    return respond(request, body, "text/html; charset=utf-8", vary=False)
+    page = await run_in_threadpool(_cached_page, site, "home", "")
+    return respond(request, page.data, "text/html; charset=utf-8", vary=False, etag=page.etag)
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_page(site: Site, kind: str, name: str) -> bytes:
+def _cached_page(site: Site, kind: str, name: str) -> Body:
     if kind == "home":
-        return site.pages.home().encode()
-    return site.pages.question(name).encode()
+        return Body.of(site.pages.home().encode())
+    return Body.of(site.pages.question(name).encode())
 
 
 async def question(request: Request) -> Response:
     site: Site = request.app.state.site
     name = request.path_params["name"]
     try:
-        body = await run_in_threadpool(_cached_page, site, "question", name)
+        page = await run_in_threadpool(_cached_page, site, "question", name)
     except InputError as exc:
         return error_page(request, 404, str(exc), site)
-    return respond(request, body, "text/html; charset=utf-8", vary=False)
+    return respond(request, page.data, "text/html; charset=utf-8", vary=False, etag=page.etag)
 
 
 async def static(request: Request) -> Response:
     site: Site = request.app.state.site
     name = request.path_params["name"]
+    kept = _static_file(name)
+    if kept is None:
+        return error_page(request, 404, "no such file", site)
+    media_type = STATIC_TYPES[Path(name).suffix]
+    return respond(request, kept.data, media_type, vary=False, etag=kept.etag)
+
+
+@functools.lru_cache(maxsize=64)
+def _static_file(name: str) -> Body | None:
+    """A file of STATIC by its exact name (listed, never joined to a path), read once."""
     allowed = {p.name: p for p in STATIC.iterdir() if p.is_file()}
     if name not in allowed or Path(name).suffix not in STATIC_TYPES:
-        return error_page(request, 404, "no such file", site)
-    body = allowed[name].read_bytes()
-    return respond(request, body, STATIC_TYPES[Path(name).suffix], vary=False)
+        return None
+    return Body.of(allowed[name].read_bytes())
 
 
 async def sparql(request: Request) -> Response:
@@ -354,28 +392,25 @@ async def sparql(request: Request) -> Response:
     if query is None:
         return _sparql_page(request, site, "", None, None)
     try:
-        answer = await run_in_threadpool(site.endpoint.answer, query)
+        found = await site.endpoint.respond(query, request.headers.get("accept"))
     except TimeLimitError as exc:
         return _sparql_error(request, site, query, 503, str(exc))
+    except UnwritableAnswer as exc:
+        return _sparql_error(request, site, query, 406, str(exc))
     except KBError as exc:
         return _sparql_error(request, site, query, 400, str(exc))
-    fmt = choose(request.headers.get("accept"), answer.formats)
-    if fmt is None:
-        return _not_acceptable(request, site, answer.formats)
-    if fmt.name == "html":
-        return _sparql_page(request, site, query, answer, None)
-    try:
-        body = await run_in_threadpool(serialize, answer, fmt)
-    except KBError as exc:  # an answer this format cannot carry (XML and U+0001)
-        return _sparql_error(request, site, query, 406, str(exc))
-    return respond(request, body, _media(fmt))
+    if found.fmt is None:
+        return _not_acceptable(request, site, found.formats)
+    if found.answer is not None:
+        return _sparql_page(request, site, query, found.answer, None)
+    return respond(request, found.body, _media(found.fmt))
 
 
 def _sparql_page(
     request: Request, site: Site, query: str, answer: Answer | None, error: str | None
 ) -> Response:
     body = site.pages.sparql(query, answer, error).encode()
-    return respond(request, body, "text/html; charset=utf-8")
+    return respond(request, body, "text/html; charset=utf-8", extra=_EDITOR)
 
 
 def _sparql_error(request: Request, site: Site, query: str, status: int, message: str) -> Response:
@@ -384,7 +419,7 @@ def _sparql_error(request: Request, site: Site, query: str, status: int, message
     wanted = choose(request.headers.get("accept"), RESULT_FORMATS)
     if wanted is not None and wanted.name == "html":
         body = site.pages.sparql(query, None, message).encode()
-        return respond(request, body, "text/html; charset=utf-8", status)
+        return respond(request, body, "text/html; charset=utf-8", status, extra=_EDITOR)
     return respond(request, (message + "\n").encode(), "text/plain; charset=utf-8", status)
 
 
@@ -453,14 +488,14 @@ def create_app(site: Site, started: Callable[[], None] | None = None) -> Starlet
 
     async def server_error(request: Request, exc: Exception) -> Response:
         _LOG.error("error serving %s", request.url.path, exc_info=exc)
-        return error_page(request, 500, "the server failed to answer; this is a bug", site)
+        return error_page(request, 500, BUG, site)
 
     routes = [
         Route("/", home, methods=["GET", "HEAD"]),
         Route("/sparql", sparql, methods=["GET", "HEAD", "POST"]),
         Route("/queries/{name}", question, methods=["GET", "HEAD"]),
         Route("/static/{name}", static, methods=["GET", "HEAD"]),
-        Route("/{path:path}", resource, methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/{path:path}", resource, methods=list(_RESOURCE_METHODS)),
     ]
 
     @contextlib.asynccontextmanager
@@ -479,7 +514,10 @@ def create_app(site: Site, started: Callable[[], None] | None = None) -> Starlet
 
 
 class BoundedApp:
-    """Refuses over-long query strings and non-HTTP scopes before the application."""
+    """Refuses over-long query strings before the application, and calls the handlers
+    of the busy paths (resources, ``/sparql``, the home page) directly: Starlette's
+    middleware and router took a third of a request's time under load; the same
+    handlers and error pages answer either way."""
 
     def __init__(self, app: Starlette, site: Site) -> None:
         self.app = app
@@ -492,7 +530,36 @@ class BoundedApp:
             response = error_page(request, 414, "the address is too long", self.site)
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        handler = _direct_handler(scope) if scope["type"] == "http" else None
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        scope["app"] = self.app  # where the handlers find the site, as under Starlette
+        request = Request(scope, receive)
+        try:
+            response = await handler(request)
+        except HTTPException as exc:
+            response = error_page(request, exc.status_code, str(exc.detail), self.site)
+        except Exception as exc:
+            _LOG.error("error serving %s", scope["path"], exc_info=exc)
+            response = error_page(request, 500, BUG, self.site)
+        await response(scope, receive, send)
+
+
+_DIRECT = {"/": (home, ("GET", "HEAD")), "/sparql": (sparql, ("GET", "HEAD", "POST"))}
+_RESOURCE_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+
+
+def _direct_handler(scope: dict) -> Callable[[Request], Awaitable[Response]] | None:  # type: ignore[type-arg]
+    """The handler the router would pick for ``scope`` where it is one of the busy
+    paths' (None otherwise: the router decides, and answers 405 for other methods)."""
+    path, method = scope["path"], scope["method"]
+    if path in _DIRECT:
+        handler, methods = _DIRECT[path]
+        return handler if method in methods else None
+    if path.startswith(("/queries/", "/static/")) or method not in _RESOURCE_METHODS:
+        return None
+    return resource
 
 
 def serve(
@@ -515,9 +582,10 @@ def serve(
         create_app(site, None if ready is None else functools.partial(ready, url)),
         log_level="warning",
         server_header=False,
-        # h11 even where httptools is installed: it bounds the request line and headers
-        http="h11",
-        h11_max_incomplete_event_size=MAX_QUERY_STRING + 16 * 1024,
+        # httptools with a bound on the request head (kb.web.protocol), else h11's
+        http=protocol.protocol(),
+        loop=protocol.loop(),
+        h11_max_incomplete_event_size=protocol.MAX_HEAD,
         timeout_keep_alive=5,
         limit_concurrency=200,
     )
@@ -569,6 +637,7 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listening = socket.socket(family, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         listening.bind((host, port))
         listening.listen(2048)

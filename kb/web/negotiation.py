@@ -7,6 +7,7 @@ client saying only ``*/*`` (curl) or nothing at all gets the page.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -138,6 +139,7 @@ def _offer_quality(ranges: list[MediaRange], offer: Representation) -> float:
     return score
 
 
+@functools.lru_cache(maxsize=1024)  # clients send few distinct headers, each many times
 def choose(header: str | None, offers: tuple[Representation, ...]) -> Representation | None:
     """The offer ``header`` prefers (ties go to the earlier offer), or None when it
     accepts none of them."""

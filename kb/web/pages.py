@@ -183,6 +183,7 @@ class Pages:
             answer=answer,
             error=error,
             examples=catalogue(self.layout),
+            editor=(STATIC / "yasgui.min.js").is_file(),
         )
 
     def error(self, path: str, status: int, message: str) -> str:

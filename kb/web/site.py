@@ -30,19 +30,34 @@ MARKER = ".kb-site"
 _MEDIA_TYPES = "\n".join(
     f"    {r.media_type} {r.extension[1:]};" for r in RESOURCE_FORMATS if r.name != "html"
 )
+_RDF = [r for r in RESOURCE_FORMATS if r.name != "html"]
+
+
+def first_named(media_type: str) -> str:
+    """A PCRE pattern (nginx ``map``, Apache ``RewriteCond``) matching an Accept header
+    whose first RDF type named is ``media_type``, not refused by ``q=0``: a static
+    server cannot weigh q-values, but it can take the client's order."""
+    others = "|".join(_escaped(r.media_type) for r in _RDF if r.media_type != media_type)
+    refused = r"(?![^,]*;\s*q=0(?:\.0*)?\s*(?:,|$))"
+    return f"^(?:(?!{others}).)*{_escaped(media_type)}{refused}"
+
+
+def _escaped(media_type: str) -> str:
+    return media_type.replace("+", "\\+").replace(".", "\\.")
+
+
+_NGINX_MAP = "\n".join(f'    "~{first_named(r.media_type)}" "{r.extension}";' for r in _RDF)
 NGINX = f"""# nginx: serve a `kb site` directory with content negotiation.
 # Put this inside the server block whose root is the site directory. A request for
 # /id/person/x gets x.html, or the RDF file beside it when Accept asks for RDF
-# (the first RDF type named wins unless text/html comes first: q-values are not weighed;
-# the kb serve command weighs them). Extensions (/id/person/x.ttl) always work.
+# (the first RDF type named wins, unless text/html comes first or it is refused with
+# q=0: other q-values are not weighed; kb serve weighs them). Anything else gets the
+# page. Extensions (/id/person/x.ttl) always work.
 
 map $http_accept $kb_extension {{
-    default                     ".html";
-    "~^text/html"               ".html";
-    "~text/turtle"              ".ttl";
-    "~application/ld\\+json"     ".jsonld";
-    "~application/n-triples"    ".nt";
-    "~application/rdf\\+xml"     ".rdf";
+    default ".html";
+    "~^text/html" ".html";
+{_NGINX_MAP}
 }}
 
 types {{
@@ -64,8 +79,9 @@ location / {{
 # (the map block belongs in the http context; the rest in the server block)
 
 APACHE = f"""# Apache: content negotiation over a `kb site` directory (mod_rewrite, mod_headers).
-# A request for /id/person/x gets x.html, or the RDF file beside it when Accept asks for
-# RDF and does not start with text/html. Extensions (/id/person/x.ttl) always work.
+# A request for /id/person/x gets x.html, or the RDF file beside it of the first RDF type
+# Accept names (unless it starts with text/html, or refuses that type with q=0; other
+# q-values are not weighed). Extensions (/id/person/x.ttl) always work.
 Options -MultiViews -Indexes
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
@@ -79,7 +95,7 @@ Header always set X-Content-Type-Options nosniff
 RewriteEngine On
 """
 _APACHE_RULE = """RewriteCond %{{HTTP_ACCEPT}} !^text/html
-RewriteCond %{{HTTP_ACCEPT}} {pattern}
+RewriteCond %{{HTTP_ACCEPT}} "{pattern}"
 RewriteCond %{{REQUEST_FILENAME}}{extension} -f
 RewriteRule ^(.*)$ $1{extension} [L]
 """
@@ -90,9 +106,7 @@ RewriteRule ^(.*)$ $1.html [L]
 
 def apache_snippet() -> str:
     rules = [
-        _APACHE_RULE.format(pattern=r.media_type.replace("+", "\\+"), extension=r.extension)
-        for r in RESOURCE_FORMATS
-        if r.name != "html"
+        _APACHE_RULE.format(pattern=first_named(r.media_type), extension=r.extension) for r in _RDF
     ]
     return APACHE + "".join(rules) + _APACHE_HTML
 
@@ -134,7 +148,7 @@ def pages(site: Site) -> Iterator[tuple[str, bytes]]:
         iri = site.graph.iri_of(path)
         for fmt, name in zip(RESOURCE_FORMATS, names, strict=True):
             try:
-                yield name, site.representation(iri, fmt.name)
+                yield name, site.representation(iri, fmt.name).data
             except KBError:  # a format that cannot carry it (RDF/XML and U+0001): left out
                 continue
 

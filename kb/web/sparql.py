@@ -7,6 +7,8 @@ Answers are kept in a bounded cache: the graph never changes while it is served.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
 import csv
 import io
@@ -23,10 +25,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
 
-from kb.errors import InputError, TimeLimitError
+from kb.errors import InputError, KBError, TimeLimitError
 from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
-from kb.web.negotiation import RDF_FORMATS, Representation
+from kb.web.negotiation import RDF_FORMATS, Representation, choose
 from kb.worker import run_bounded
 
 #: Longest query text accepted (characters).
@@ -77,12 +79,50 @@ class Answer:
         return RESULT_FORMATS if self.form in ("SELECT", "ASK") else GRAPH_FORMATS
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a request to the endpoint gets: the format chosen by its ``Accept`` (None
+    when it names none of ``formats``), the answer written in it, or, for an HTML page,
+    the answer itself."""
+
+    formats: tuple[Representation, ...]
+    fmt: Representation | None
+    body: bytes = b""
+    answer: Answer | None = None
+
+
+def outcome(
+    store: pyoxigraph.Store, text: str, accept: str | None, max_rows: int, source: str = "query"
+) -> Outcome:
+    """Check, run and write ``text`` for a client sending ``accept`` (run in a worker, so
+    that the server's own process does no more than move bytes)."""
+    prepared = prepare(text, source=source)
+    formats = RESULT_FORMATS if prepared.form in ("SELECT", "ASK") else GRAPH_FORMATS
+    fmt = choose(accept, formats)
+    if fmt is None:
+        return Outcome(formats, None)
+    answer = compute(store, prepared, max_rows)
+    if fmt.name == "html":
+        return Outcome(formats, fmt, answer=answer)
+    try:
+        return Outcome(formats, fmt, serialize(answer, fmt))
+    except InputError as exc:  # an answer this format cannot carry (XML and U+0001)
+        raise UnwritableAnswer(str(exc)) from None
+
+
+class UnwritableAnswer(InputError):
+    """The answer holds what the format asked for cannot carry: a 406, not a 400."""
+
+
 class Endpoint:
-    """Runs queries on one read-only store, in a pool of worker processes forked from
-    this one (so they share its store), each query under a time limit: a query past it
-    ends its worker, and a new one is forked in its place. Without a pool
-    (``pooled=False``: a few queries, as ``kb site`` runs) each query runs in a worker
-    of its own, under ``kb query``'s bounds (kb.worker)."""
+    """Runs queries on one read-only store, in worker processes forked from this one (so
+    they share its store), each query under a time limit: a query past it ends its
+    worker, and a new one is forked in its place (pyoxigraph cannot cancel a query).
+
+    ``respond`` serves the event loop (no thread: it waits on the worker's pipe);
+    ``answer`` serves pages rendered in threads, through a worker of its own. Without
+    pools (``pooled=False``: a few queries, as ``kb site`` runs) each query runs in a
+    worker of its own, under ``kb query``'s bounds (kb.worker)."""
 
     def __init__(
         self,
@@ -95,38 +135,93 @@ class Endpoint:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
-        self._cache: OrderedDict[str, Answer] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+        self._kept = 0
         self._lock = threading.Lock()
+        self._running: dict[tuple[str, str | None], asyncio.Future[Outcome]] = {}
         forking = pooled and bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
-        size = workers or max(2, os.cpu_count() or 2)
+        # twice the cores: a worker waits for the event loop between queries, and the
+        # loop serves many connections; with one a core, workers stood idle
+        size = workers or 2 * max(2, os.cpu_count() or 2)
         self._pool = _Pool(store, size, max_rows) if forking else None
+        self._spare = _Pool(store, 1, max_rows) if forking else None
 
     def answer(self, text: str, source: str = "query") -> Answer:
         """Run ``text`` (InputError for a bad, refused or too long query; TimeLimitError
         past the time limit)."""
-        if len(text) > MAX_QUERY_CHARS:
-            raise InputError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
+        _check_length(text)
+        kept = self._remembered((text, None))
+        if kept is not None:
+            return kept
         prepared = prepare(text, source=source)
-        if self._pool is None:
+        if self._spare is None:
             answer = run_bounded(
                 compute, (self.store, prepared, self.max_rows), self.timeout, prepared.source
             )
         else:
-            answer = self._pool.run(prepared, self.timeout or 0)
-        if len(answer.rows) + answer.ntriples.count(b"\n") <= CACHED_ROWS:
             with self._lock:
-                self._cache[text] = answer
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+                answer = self._spare.run(("answer", prepared), self.timeout or 0, source)
+        self._remember((text, None), answer, len(answer.rows) + answer.ntriples.count(b"\n"))
         return answer
 
+    async def respond(self, text: str, accept: str | None) -> Outcome:
+        """``text`` answered for a client sending ``accept``, without blocking the event
+        loop (the same errors as ``answer``)."""
+        _check_length(text)
+        key = (text, accept)
+        kept = self._remembered(key)
+        if kept is not None:
+            return kept
+        running = self._running.get(key)
+        if running is not None:  # the same query asked again while it runs: one run
+            return await asyncio.shield(running)
+        running = asyncio.get_running_loop().create_future()
+        self._running[key] = running
+        try:
+            found = await self._run(text, accept)
+        except Exception as exc:
+            running.set_exception(exc)
+            running.exception()  # retrieved: no warning when nobody else waited
+            raise
+        except BaseException:  # cancelled: so are those who waited for it
+            running.cancel()
+            raise
+        finally:
+            del self._running[key]
+        running.set_result(found)
+        size = len(found.body) // 64 + (len(found.answer.rows) if found.answer else 0)
+        self._remember(key, found, size)
+        return found
+
+    async def _run(self, text: str, accept: str | None) -> Outcome:
+        if self._pool is None:
+            return outcome(self.store, text, accept, self.max_rows)
+        return await self._pool.run_async(("outcome", text, accept), self.timeout or 0, "query")
+
+    def _remembered(self, key: tuple[str, str | None]) -> Any:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+            return found
+
+    def _remember(self, key: tuple[str, str | None], value: Any, size: int) -> None:
+        if size > CACHED_ROWS:
+            return
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        for pool in (self._pool, self._spare):
+            if pool is not None:
+                pool.close()
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError(f"the query is longer than {MAX_QUERY_CHARS} characters")
 
 
 def compute(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> Answer:
@@ -170,13 +265,15 @@ class _Worker:
 
 class _Pool:
     """Idle workers wait in a queue; a request takes one, or waits for one as long as
-    its time limit allows."""
+    its time limit allows. ``run`` blocks its thread; ``run_async`` waits in the event
+    loop (a pool serves one or the other)."""
 
     def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
         self._context = multiprocessing.get_context("fork")
         self._store = store
         self._max_rows = max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
         self._guard = threading.Lock()
         self._closed = False
@@ -200,35 +297,88 @@ class _Pool:
         with self._guard:
             self._all.discard(worker)
 
-    def run(self, prepared: PreparedQuery, timeout: float) -> Answer:
+    def run(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
-            raise TimeLimitError(
-                f"{prepared.source}: every query worker was busy for {timeout:g} s"
-            ) from None
-        if not worker.process.is_alive():
-            self._retire(worker)
-            worker = self._fork()
+            raise _busy(source, timeout) from None
+        worker = self._alive(worker)
         healthy = False
         try:
-            worker.connection.send(prepared)
+            worker.connection.send(task)
             if not worker.connection.poll(timeout):
-                raise TimeLimitError(f"{prepared.source}: query ran longer than {timeout:g} s")
+                raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s")
             ok, value = worker.connection.recv()
             healthy = True
         except (EOFError, OSError):
-            raise InputError(f"{prepared.source}: the query worker died") from None
+            raise InputError(f"{source}: the query worker died") from None
         finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                self._retire(worker)
-                if not self._closed:
-                    self._idle.put(self._fork())
+            self._give_back(worker, healthy)
         if not ok:
             raise value
         return value
+
+    async def run_async(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        worker = self._alive(await self._take(deadline, timeout, source))
+        healthy = False
+        try:
+            worker.connection.send(task)
+            # the whole time limit for the query itself, however long it waited for a
+            # worker (a query given the rest of it would be cut short, its worker ended)
+            await _readable(worker.connection, timeout)
+            ok, value = worker.connection.recv()
+            healthy = True
+        except TimeoutError:
+            raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s") from None
+        except (EOFError, OSError):
+            raise InputError(f"{source}: the query worker died") from None
+        finally:
+            self._give_back(worker, healthy)
+        if not ok:
+            raise value
+        return value
+
+    async def _take(self, deadline: float, timeout: float, source: str) -> _Worker:
+        """An idle worker, or the first one given back while this request is the longest
+        waiting (first come, first served: a client just answered does not jump ahead)."""
+        if not self._waiting:
+            with contextlib.suppress(queue.Empty):
+                return self._idle.get_nowait()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[_Worker] = loop.create_future()
+        self._waiting.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            raise _busy(source, timeout) from None
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # given one as it was cancelled
+                self._give_back(waiter.result(), True)
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
+
+    def _alive(self, worker: _Worker) -> _Worker:
+        if worker.process.is_alive():
+            return worker
+        self._retire(worker)
+        return self._fork()
+
+    def _give_back(self, worker: _Worker, healthy: bool) -> None:
+        if not healthy:
+            self._retire(worker)
+            if self._closed:
+                return
+            worker = self._fork()
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.put(worker)
 
     def close(self) -> None:
         """End every worker, idle or busy, and wait for each (reaped: no zombie is left
@@ -238,6 +388,27 @@ class _Pool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()
+
+
+def _busy(source: str, timeout: float) -> TimeLimitError:
+    return TimeLimitError(f"{source}: every query worker was busy for {timeout:g} s")
+
+
+async def _readable(connection: Any, timeout: float) -> None:
+    """Wait until ``connection`` has data (TimeoutError after ``timeout`` seconds)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    fd = connection.fileno()
+    loop.add_reader(fd, wake)
+    try:
+        await asyncio.wait_for(ready, max(0.0, timeout))
+    finally:
+        loop.remove_reader(fd)
 
 
 def _die_with_parent() -> None:
@@ -257,7 +428,7 @@ def _in_main_thread() -> bool:
 def _serve_queries(
     store: pyoxigraph.Store, max_rows: int, connection: Any, server: int, bind: bool
 ) -> None:
-    """A worker's loop: answer each query sent until the server goes away (checked each
+    """A worker's loop: do each task sent until the server goes away (checked each
     second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
     worker_signals()
     if bind:  # the death signal follows the forking thread, so only the main thread's
@@ -268,12 +439,12 @@ def _serve_queries(
                 if os.getppid() != server:
                     return
                 continue
-            prepared = connection.recv()
+            task = connection.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            reply: tuple[bool, Any] = (True, compute(store, prepared, max_rows))
-        except InputError as exc:
+            reply: tuple[bool, Any] = (True, _do(store, max_rows, task))
+        except KBError as exc:
             reply = (False, exc)
         except Exception as exc:  # sent back and re-raised in the server
             reply = (False, InputError(str(exc)))
@@ -281,6 +452,12 @@ def _serve_queries(
             connection.send(reply)
         except (OSError, KeyboardInterrupt):
             return
+
+
+def _do(store: pyoxigraph.Store, max_rows: int, task: tuple[Any, ...]) -> Any:
+    if task[0] == "answer":
+        return compute(store, task[1], max_rows)
+    return outcome(store, task[1], task[2], max_rows)
 
 
 def serialize(answer: Answer, fmt: Representation) -> bytes:
