@@ -535,26 +535,19 @@ def query(
         raise UsageError(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
-    if server["endpoint"]:
-        from kb.query import prepare_named
+    from kb.catalogue import UnknownQuery
+    from kb.query import ServiceRefused
 
-        # SERVICE stays refused on a server: --allow-service is for the local store.
-        remote = _remote(ctx, server, timeout)
-        result = remote.run(prepare_named(layout, query, bindings), fmt)
-    else:
-        from kb.query import ServiceRefused, run_query
-
-        try:
-            result = run_query(
-                layout,
-                query,
-                bindings,
-                allow_service=allow_service,
-                fmt=fmt,
-                timeout=timeout or None,
-            )
-        except ServiceRefused as exc:
-            raise ServiceRefused(f"{exc}; pass --allow-service to allow it") from None
+    try:
+        result = _run_query(ctx, layout, query, bindings, allow_service, fmt, timeout, server)
+    except ServiceRefused as exc:
+        if server["endpoint"]:  # SERVICE stays refused on a server: the option is for local
+            raise
+        raise ServiceRefused(f"{exc}; pass --allow-service to allow it") from None
+    except UnknownQuery as exc:
+        if exc.suggested:
+            raise
+        raise UnknownQuery(f"{exc}; see kb query --list", True) from None
     if result.payload is not None:
         _write(result.payload if result.payload.endswith(b"\n") else result.payload + b"\n")
     elif result.boolean is not None:
@@ -594,6 +587,29 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)
+
+
+def _run_query(
+    ctx: click.Context,
+    layout: Any,
+    query: str,
+    bindings: tuple[str, ...],
+    allow_service: bool,
+    fmt: str | None,
+    timeout: float,
+    server: dict[str, Any],
+) -> Any:
+    """QUERY's result, from the server named by --endpoint or from the published graph."""
+    if server["endpoint"]:
+        from kb.query import prepare_named
+
+        remote = _remote(ctx, server, timeout)
+        return remote.run(prepare_named(layout, query, bindings), fmt)
+    from kb.query import run_query
+
+    return run_query(
+        layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
+    )
 
 
 def _catalogue_text(layout: Any) -> str:

@@ -665,3 +665,13 @@ def test_kb_query_refuses_a_negative_content_length_in_one_line(raw_headers: str
     )
     assert done.returncode == 3, done.stderr
     assert "is no length" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_an_unknown_question_page_names_no_command_line_option(hostile_site: Site) -> None:
+    from tests.helpers import kb
+
+    status, _, body = call(hostile_site, b"/queries/zzzzzz")
+    assert status == 404 and b"unknown query" in body
+    assert b"kb query" not in body and b"--list" not in body  # before: see kb query --list
+    result = kb("query", "zzzzzz")
+    assert result.exit_code == 2 and "see kb query --list" in result.stderr
