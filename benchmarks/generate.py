@@ -112,6 +112,8 @@ def query_parameters(generated: Generated) -> dict[str, str]:
         "organization": strip(nodes["org.cluster"]),
         "topic": strip(nodes["topic.2"]),
         "fact": strip(nodes["post.association"]),
+        "quotation": strip(nodes["quote.visitor"]),
+        "basis": f"{ID}concept/external",
     }
 
 
