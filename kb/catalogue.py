@@ -83,8 +83,17 @@ def find(layout: Layout, name: str) -> CatalogueQuery:
         return parse_query_file(path)
     names = [p.stem for p in sorted(layout.queries_dir.glob("*.rq"))]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; see kb query --list"
-    raise InputError(f"unknown query {name!r}{hint}")
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownQuery(f"unknown query {name!r}{hint}", bool(close))
+
+
+class UnknownQuery(InputError):
+    """No catalogue query has the name given; ``suggested``: the message names the
+    closest ones (else a caller may say where the list is)."""
+
+    def __init__(self, message: str, suggested: bool) -> None:
+        super().__init__(message)
+        self.suggested = suggested
 
 
 def expected_path(layout: Layout, name: str) -> Path:

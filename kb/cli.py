@@ -535,18 +535,19 @@ def query(
         raise UsageError(
             "kb query: give a QUERY (a catalogue name, a .rq file or SPARQL) or --list"
         )
-    if server["endpoint"]:
-        from kb.query import prepare_named
+    from kb.catalogue import UnknownQuery
+    from kb.query import ServiceRefused
 
-        # SERVICE stays refused on a server: --allow-service is for the local store.
-        remote = _remote(ctx, server, timeout)
-        result = remote.run(prepare_named(layout, query, bindings), fmt)
-    else:
-        from kb.query import run_query
-
-        result = run_query(
-            layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
-        )
+    try:
+        result = _run_query(ctx, layout, query, bindings, allow_service, fmt, timeout, server)
+    except ServiceRefused as exc:
+        if server["endpoint"]:  # SERVICE stays refused on a server: the option is for local
+            raise
+        raise ServiceRefused(f"{exc}; pass --allow-service to allow it") from None
+    except UnknownQuery as exc:
+        if exc.suggested:
+            raise
+        raise UnknownQuery(f"{exc}; see kb query --list", True) from None
     if result.payload is not None:
         _write(result.payload if result.payload.endswith(b"\n") else result.payload + b"\n")
     elif result.boolean is not None:
@@ -586,6 +587,29 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)
+
+
+def _run_query(
+    ctx: click.Context,
+    layout: Any,
+    query: str,
+    bindings: tuple[str, ...],
+    allow_service: bool,
+    fmt: str | None,
+    timeout: float,
+    server: dict[str, Any],
+) -> Any:
+    """QUERY's result, from the server named by --endpoint or from the published graph."""
+    if server["endpoint"]:
+        from kb.query import prepare_named
+
+        remote = _remote(ctx, server, timeout)
+        return remote.run(prepare_named(layout, query, bindings), fmt)
+    from kb.query import run_query
+
+    return run_query(
+        layout, query, bindings, allow_service=allow_service, fmt=fmt, timeout=timeout or None
+    )
 
 
 def _catalogue_text(layout: Any) -> str:
@@ -915,11 +939,18 @@ def serve(
 ) -> None:
     """Serve the published graph read-only on the web: a page or RDF for every IRI, by
     content negotiation, and a SPARQL endpoint at /sparql. Stop it with Ctrl-C."""
+    from kb.interrupts import signals_raise
     from kb.web.app import load_site
     from kb.web.app import serve as run
 
-    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
-    run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+    # SIGTERM / SIGHUP from the start: the query workers are ended and waited for
+    # however early it comes (kb: terminated, never zombies left to init)
+    with signals_raise():
+        site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None)
+        try:
+            run(site, host, port, lambda url: _note(ctx, f"kb: serving on {url} (Ctrl-C stops it)"))
+        finally:
+            site.endpoint.close()
 
 
 @cli.command()
@@ -933,15 +964,25 @@ def serve(
     help="Directory to write (replaced as a whole, atomically).",
 )
 @_base_option
+@click.option(
+    "--timeout",
+    type=TIMEOUT,
+    default=60.0,
+    show_default=True,
+    help="Stop a catalogue query after SECONDS or past the memory allowed (exit 3); "
+    "0 for no limit.",
+)
 @click.pass_context
-def site(ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str) -> None:
+def site(
+    ctx: click.Context, data_files: tuple[str, ...], output: Path, base_iri: str, timeout: float
+) -> None:
     """Write the same pages as static files: each resource's page and its RDF in every
     format, an index, and nginx / Apache snippets for content negotiation."""
     from kb.web.app import load_site
     from kb.web.site import write_site
 
-    # no time limit: the catalogue's own queries run in this process
-    site = load_site(_layout(ctx), data_files or None, base_iri, timeout=None)
+    # each catalogue query in a worker of its own, bounded as kb query's (kb.worker)
+    site = load_site(_layout(ctx), data_files or None, base_iri, timeout or None, pooled=False)
     written = write_site(site, output)
     _note(ctx, f"kb: wrote {written} files to {output}")
 

@@ -93,6 +93,10 @@ def _select(store: pyoxigraph.Store, query: str) -> list[list[str | None]]:
     return [[None if s[n] is None else str(s[n]) for n in names] for s in answer]
 
 
+#: How messages name what the user gave (the command's argument).
+_ARGUMENT = "explain RESOURCE"
+
+
 def _iri_of(text: str) -> str | None:
     if text.startswith("<") and text.endswith(">"):
         return text
@@ -108,7 +112,7 @@ def resolve_resource(store: pyoxigraph.Store, text: str) -> str:
     if iri is not None:
         if not _ABSOLUTE.match(iri):
             raise InputError(f"{text}: not an absolute IRI (give <scheme:...> or a prefixed name)")
-        bind_term(iri)  # validates the IRI
+        bind_term(iri, _ARGUMENT)  # validates the IRI
         if not _select(
             store, f"SELECT ?p WHERE {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }} LIMIT 1"
         ):
@@ -121,10 +125,11 @@ def _match_label(store: pyoxigraph.Store, text: str) -> str:
     if not text:
         raise InputError("explain: empty resource name")
     labels = " ".join(LABELS)
+    literal = bind_term(text, _ARGUMENT)
     rows = _select(
         store,
         f"SELECT DISTINCT ?s ?l WHERE {{ VALUES ?lp {{ {labels} }} ?s ?lp ?l "
-        f"FILTER(isLiteral(?l) && CONTAINS(LCASE(STR(?l)), LCASE({bind_term(text)}))) }}",
+        f"FILTER(isLiteral(?l) && CONTAINS(LCASE(STR(?l)), LCASE({literal}))) }}",
     )
     persons = _instances(store, (PERSON,))
     named = _instances(store, NAMED_KINDS)

@@ -67,6 +67,11 @@ def resolve(layout: Layout, query: str) -> tuple[str, CatalogueQuery | None]:
     return entry.text, entry
 
 
+class ServiceRefused(InputError):
+    """A query holding SERVICE where it is not allowed (a caller that can allow it says
+    how)."""
+
+
 def prepare(
     text: str,
     bindings: Sequence[str] = (),
@@ -79,11 +84,13 @@ def prepare(
     form = sparql_text.query_form(text)
     sparql_text.check_nesting(text, source)
     if not allow_service and sparql_text.uses_service(text):
-        raise InputError("SERVICE is refused in local queries; pass --allow-service to allow it")
+        raise ServiceRefused(
+            f"{source}: SERVICE is refused: queries here may not call other servers"
+        )
     terms = dict(sparql_text.parse_binding(b) for b in bindings)
     for name, default in (defaults or {}).items():
         if name not in terms and default is not None:
-            terms[name] = sparql_text.bind_term(default)
+            terms[name] = sparql_text.bind_term(default, f"{source}: the default of ?{name}")
     return PreparedQuery(sparql_text.add_values(text, terms), form, source)
 
 

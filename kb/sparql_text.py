@@ -189,7 +189,7 @@ def query_form(query: str) -> str:
         if word in QUERY_FORMS:
             return word
         if word in UPDATE_FORMS:
-            raise InputError(f"updates are refused: kb query runs read-only queries ({word})")
+            raise InputError(f"updates are refused: only read-only queries run here ({word})")
     raise InputError("not a SPARQL query (no SELECT, CONSTRUCT, ASK or DESCRIBE)")
 
 
@@ -241,15 +241,18 @@ def where_group_start(query: str) -> int:
     raise InputError("cannot bind: the query has no WHERE clause")
 
 
-def bind_term(value: str) -> str:
-    """A --bind VALUE as a SPARQL term: ``<iri>`` or a known prefixed name is an IRI,
-    anything else a plain literal. Control characters are refused."""
-    if _CONTROL.search(value):
-        raise InputError("malformed --bind value: control characters are not allowed")
+def bind_term(value: str, what: str = "the value") -> str:
+    """A value given as text (a --bind VALUE, a catalogue default, a name looked up) as a
+    SPARQL term: ``<iri>`` or a known prefixed name is an IRI, anything else a plain
+    literal. Control characters are refused; messages name the value as ``what``."""
+    control = _CONTROL.search(value)
+    if control:
+        code = f"U+{ord(control.group()):04X}"
+        raise InputError(f"{what}: control characters are not allowed ({code})")
     if value.startswith("<") and value.endswith(">") and len(value) > 2:
         body = value[1:-1]
         if not _IRI_BODY.match(body):
-            raise InputError(f"malformed --bind IRI {value[:80]!r}")
+            raise InputError(f"{what}: {value[:80]!r} is not a valid IRI")
         return f"<{body}>"
     iri = expand(value)
     if iri is not None:
@@ -269,7 +272,7 @@ def parse_binding(text: str) -> tuple[str, str]:
     name = name.strip().lstrip("?$")
     if not sep or not _VARNAME.match(name):
         raise InputError(f"malformed --bind {text[:80]!r}: expected NAME=VALUE")
-    return name, bind_term(value)
+    return name, bind_term(value, "malformed --bind value")
 
 
 def add_values(query: str, bindings: Mapping[str, str]) -> str:

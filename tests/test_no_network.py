@@ -193,8 +193,9 @@ def test_service_refused_in_catalogue(quiet: Listener, tmp_path: Path, name: str
     root = _catalogue_root(tmp_path, service_queries(quiet.url)[name])
     result = kb("query", "remote", root=root)
     assert result.exit_code == 2 and "--allow-service" in one_line(result)
-    result = kb("check", root=root)
-    assert result.exit_code == 2 and "--allow-service" in one_line(result)
+    result = kb("check", root=root)  # kb check has no --allow-service: not offered
+    assert result.exit_code == 2 and "SERVICE is refused" in one_line(result)
+    assert "--allow-service" not in one_line(result)
 
 
 #: Forms whose SERVICE follows a triple pattern the mini KB does not match: never evaluated.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import subprocess
 import time
@@ -431,3 +432,246 @@ def test_a_resource_rdfxml_cannot_carry_is_a_406_and_left_out_of_the_site(
     write_site(site, tmp_path / "site")
     assert (tmp_path / "site/id/ctl.ttl").is_file() and (tmp_path / "site/id/ctl.html").is_file()
     assert not (tmp_path / "site/id/ctl.rdf").exists()
+
+
+# --- kb serve ended by SIGTERM / SIGHUP: its query workers ended and reaped, one line ---
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc: Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "hung up")]
+)
+def test_kb_serve_ended_by_a_signal_ends_and_reaps_its_workers(
+    signum: signal.Signals, said: str
+) -> None:
+    process = subprocess.Popen(
+        [KB_SCRIPT, "--root", str(MINI), "serve", "--port", "0", "--timeout", "30"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        assert "serving on" in process.stderr.readline()
+        workers = _children(process.pid)
+        assert workers  # the query workers, forked before it listens
+        process.send_signal(signum)
+        stderr = process.stderr.read()
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 128 + signum, stderr
+    assert f"kb: {said}" in stderr and "Traceback" not in stderr
+    # before: left as zombies under init (which need not reap them), or running on
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+# --- kb site: the catalogue's queries under the same time limit as kb query ---
+
+
+def test_kb_site_stops_a_catalogue_query_past_its_timeout(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    # blank nodes nested 150 deep: pyoxigraph takes exponential time (100: seconds)
+    nested = "[ ?p " * 150 + "1" + " ]" * 150
+    (root / "queries" / "slow.rq").write_text(f"SELECT * WHERE {{ ?s ?p {nested} }}\n")
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(root), "site", "-o", str(tmp_path / "site"), "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr  # before: no --timeout, and no end
+    assert "slow" in done.stderr and "longer than 1 s" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+# --- the endpoint's messages speak of the endpoint, never of command-line options ---
+
+_CLI_WORDS = re.compile(r"--[a-z]|\bkb [a-z]")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }",
+        "DELETE WHERE { ?s ?p ?o }",
+    ],
+)
+def test_endpoint_refusals_name_no_command_line_option(hostile_site: Site, query: str) -> None:
+    for accept in ("text/plain", "text/html"):
+        status, _, body = call(
+            hostile_site, b"/sparql?query=" + quote(query).encode(), headers={"Accept": accept}
+        )
+        said = body.decode()
+        assert status == 400 and "refused" in said, said[:300]
+        assert not _CLI_WORDS.search(said.split("<textarea")[0]), said[
+            :300
+        ]  # before: --allow-service
+
+
+def test_kb_query_still_names_its_option_for_service() -> None:
+    from tests.helpers import kb
+
+    result = kb("query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert result.exit_code == 2 and "--allow-service" in result.stderr
+
+
+# --- kb explain's messages speak of its argument, never of --bind ---
+
+
+@pytest.mark.parametrize("resource", ["x\x1b[31m", "<http://example.org/a b>", "a\x7fb"])
+def test_explain_messages_speak_of_its_argument(resource: str) -> None:
+    from tests.helpers import kb
+
+    result = kb("explain", resource)
+    assert result.exit_code == 2, result.output
+    assert "--bind" not in result.stderr and "RESOURCE" in result.stderr, result.stderr
+    assert "\x1b" not in result.stderr
+
+
+# --- kb site -o: a target it cannot write is named as given, and why said in words ---
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        (".", "current directory"),
+        ("../here", "current directory"),
+        ("/proc/kb-site", "cannot create"),
+        ("/sys/kb-site", "cannot create"),
+    ],
+)
+def test_a_site_target_it_cannot_write_is_named_as_given(
+    tmp_path: Path, target: str, why: str
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "site", "-o", target],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=here,
+    )
+    assert done.returncode == 2, done.stderr
+    # before: "kb: .: Device or resource busy", "kb: /proc/.kb-site.x1y2.new: No such file",
+    # and ../here replaced the directory the user stood in
+    assert done.stderr.startswith(f"{target}: ") and why in done.stderr, done.stderr
+    assert ".new" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["here"] and not list(here.iterdir())
+
+
+# --- a server's Content-Length that is no length: refused at once, not read to the end ---
+
+
+@pytest.fixture(scope="module")
+def raw_headers() -> Iterator[str]:
+    """A server that answers 200 with the header lines named in the query string (one
+    per ``\\n``) and a 2-byte body, then holds the connection open without closing it."""
+    import socket
+    import threading
+    from urllib.parse import unquote
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                block = connection.recv(65536)
+                if not block:
+                    return
+                request += block
+            target = request.split(b" ")[1].decode()
+            lines = unquote(target.partition("?")[2]).split("\n")
+            head = "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            connection.sendall((head + "".join(f"{h}\r\n" for h in lines) + "\r\n").encode())
+            connection.sendall(b"{}")
+            stop.wait(30)  # never closes first: only the announced length ends the body
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    stop.set()
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Content-Length: -5",
+        "Content-Length: abc",
+        "Content-Length: +2",
+        "Content-Length: 2\nContent-Length: 7",
+        "Content-Length: 2, 7",
+        "Content-Length: \uff12",
+    ],
+)
+def test_a_content_length_that_is_no_length_is_refused_at_once(
+    raw_headers: str, headers: str
+) -> None:
+    from kb.errors import ServerError
+    from kb.remote.client import HttpClient
+
+    url = raw_headers + "?" + quote(headers)
+    # before: read until the server closed, i.e. cut off only at the timeout
+    with pytest.raises(ServerError, match=r"Content-Length .* is no length"):
+        HttpClient(timeout=5).request("GET", url)
+
+
+def test_a_repeated_equal_content_length_is_read(raw_headers: str) -> None:
+    from kb.remote.client import HttpClient
+
+    for headers in ("Content-Length: 2\nContent-Length: 2", "Content-Length: 2, 2"):
+        answer = HttpClient(timeout=5).request("GET", raw_headers + "?" + quote(headers))
+        assert answer.body == b"{}"
+
+
+def test_kb_query_refuses_a_negative_content_length_in_one_line(raw_headers: str) -> None:
+    url = raw_headers + "?" + quote("Content-Length: -5")
+    done = subprocess.run(
+        [KB_SCRIPT, "query", "ASK {}", "--endpoint", url, "--timeout", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "is no length" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_an_unknown_question_page_names_no_command_line_option(hostile_site: Site) -> None:
+    from tests.helpers import kb
+
+    status, _, body = call(hostile_site, b"/queries/zzzzzz")
+    assert status == 404 and b"unknown query" in body
+    assert b"kb query" not in body and b"--list" not in body  # before: see kb query --list
+    result = kb("query", "zzzzzz")
+    assert result.exit_code == 2 and "see kb query --list" in result.stderr

@@ -178,8 +178,14 @@ def _run_in_the_form(driver: object, server: Server, shots: Path) -> None:
         "SELECT ?name WHERE { ?p a <https://schema.org/Person> ; <https://schema.org/name> ?name }"
     )
     driver.find_element(_by("CSS_SELECTOR"), "form button").click()  # type: ignore[attr-defined]
-    cells = [c.text for c in driver.find_elements(_by("CSS_SELECTOR"), "tbody td")]  # type: ignore[attr-defined]
-    assert "Massimiliano Boggetti" in cells
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the click returns before the answer page has loaded on a busy machine: wait for it
+    def _cells(d: object) -> list[str]:
+        return [c.text for c in d.find_elements(_by("CSS_SELECTOR"), "tbody td")]  # type: ignore[attr-defined]
+
+    WebDriverWait(driver, 20).until(lambda d: "Massimiliano Boggetti" in _cells(d))
+    assert "Massimiliano Boggetti" in _cells(driver)
     driver.save_screenshot(str(shots / "sparql.png"))  # type: ignore[attr-defined]
 
 

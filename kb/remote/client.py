@@ -324,21 +324,54 @@ class HttpClient:
         return connection.getresponse()
 
     def _read(self, answer: http.client.HTTPResponse, url: str) -> bytes:
-        """The body of ``answer``, refused as soon as it passes ``max_bytes``."""
+        """The body of ``answer``, refused as soon as it passes ``max_bytes``; a body
+        with a Content-Length ends there (not when the server closes the connection)."""
         limit = self.max_bytes
-        announced = answer.getheader("content-length", "")
-        if announced.strip().isdigit() and int(announced) > limit:
-            raise self.fail(
-                url, f"the answer announces {int(announced)} bytes, over {_over(limit)}"
-            )
+        try:
+            announced = _declared_length(answer)
+        except ValueError as exc:
+            raise self.fail(url, str(exc)) from None
+        if answer.status in (204, 304):
+            announced = None  # no body, whatever the length says
+        if announced is not None and announced > limit:
+            raise self.fail(url, f"the answer announces {announced} bytes, over {_over(limit)}")
         data = bytearray()
-        while block := answer.read1(BLOCK):
+        while block := answer.read1(_next_read(len(data), announced)):
             data += block
             if len(data) > limit:
                 raise self.fail(url, f"the answer grew past {_over(limit)}")
-        if announced.isdigit() and len(data) < int(announced) and answer.status not in (204, 304):
-            raise http.client.IncompleteRead(bytes(data[-16:]), int(announced) - len(data))
+        if announced is not None and len(data) < announced:
+            raise http.client.IncompleteRead(bytes(data[-16:]), announced - len(data))
         return bytes(data)
+
+
+#: A Content-Length: digits only (RFC 9110, section 8.6).
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _declared_length(answer: http.client.HTTPResponse) -> int | None:
+    """The body length ``answer``'s Content-Length declares; None when there is none or
+    Transfer-Encoding governs the body. ValueError (in words) when it is no length:
+    negative, not digits, or several that differ (a length given twice alike is one)."""
+    values = answer.msg.get_all("content-length") or []
+    if not values:
+        return None
+    lengths = {part.strip() for value in values for part in value.split(",")}
+    if len(lengths) != 1 or not _DIGITS.fullmatch(next(iter(lengths))):
+        shown = ", ".join(values)
+        raise ValueError(
+            f"the answer's Content-Length {shown[:60]!r} is no length in bytes "
+            "(one number, the same each time it is given)"
+        )
+    if answer.getheader("transfer-encoding"):
+        return None
+    return int(lengths.pop())
+
+
+def _next_read(read: int, announced: int | None) -> int:
+    """How many bytes to ask for next: never past the announced end (a server may keep
+    the connection open after it)."""
+    return BLOCK if announced is None else min(BLOCK, announced - read)
 
 
 def _over(limit: int) -> str:

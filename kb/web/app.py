@@ -10,14 +10,18 @@ answer depends on it. Requests are bounded: the query string, the body, the quer
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
+import signal
 import socket
+import threading
 import urllib.parse
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from starlette.applications import Starlette
@@ -28,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kb.errors import InputError, KBError, ServerError, TimeLimitError, UsageError
+from kb.interrupts import Terminated, signals_raise
 from kb.namespaces import BASE
 from kb.resources import Layout
 from kb.web import protocol
@@ -164,16 +169,19 @@ def load_site(
     data_files: Sequence[str | Path] | None = None,
     base: str = BASE,
     timeout: float | None = DEFAULT_TIMEOUT,
+    pooled: bool = True,
 ) -> Site:
     """Load the published graph once (data + closure + ontology, as kb.published builds
-    it), keeping the data as given beside it, so that pages can tell what was inferred."""
+    it), keeping the data as given beside it, so that pages can tell what was inferred.
+    ``pooled``: queries run in a pool of workers kept ready (a server), else each in a
+    worker of its own (a few queries, then the end)."""
     from kb.published import published_parts
     from kb.store import load_files
 
     data, ontology, store = published_parts(layout, data_files)
     shapes = load_files([layout.shapes]) if layout.shapes.is_file() else None
     graph = WebGraph(store, ontology, shapes, base, asserted=data)
-    endpoint = Endpoint(store, timeout)
+    endpoint = Endpoint(store, timeout, pooled=pooled)
     return Site(graph, endpoint, Pages(graph, endpoint, layout))
 
 
@@ -469,8 +477,9 @@ async def _bounded_body(request: Request) -> bytes:
 # --- the application ---------------------------------------------------------------------
 
 
-def create_app(site: Site) -> Starlette:
-    """The ASGI application serving ``site``."""
+def create_app(site: Site, started: Callable[[], None] | None = None) -> Starlette:
+    """The ASGI application serving ``site``; ``started()`` is called once the server
+    runs (its signal handlers in place), before the first request."""
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -488,9 +497,17 @@ def create_app(site: Site) -> Starlette:
         Route("/static/{name}", static, methods=["GET", "HEAD"]),
         Route("/{path:path}", resource, methods=list(_RESOURCE_METHODS)),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if started is not None:
+            started()
+        yield
+
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
     )
     app.state.site = site
     return BoundedApp(app, site)
@@ -556,8 +573,13 @@ def serve(
     import uvicorn
 
     listening = _bind(host, port)
+    bound_host, bound_port = listening.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    url = f"http://{shown}:{bound_port}/"
+    # said once uvicorn's signal handlers are in place: a signal sent on hearing it ends
+    # the server as one line, never in the middle of its start
     config = uvicorn.Config(
-        create_app(site),
+        create_app(site, None if ready is None else functools.partial(ready, url)),
         log_level="warning",
         server_header=False,
         # httptools with a bound on the request head (kb.web.protocol), else h11's
@@ -567,15 +589,41 @@ def serve(
         timeout_keep_alive=5,
         limit_concurrency=200,
     )
-    bound_host, bound_port = listening.getsockname()[:2]
-    if ready is not None:
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        ready(f"http://{shown}:{bound_port}/")
+    server = uvicorn.Server(config)
     try:
-        uvicorn.Server(config).run(sockets=[listening])
+        with signals_raise(), _hang_up_stops(server) as hung_up:
+            # uvicorn stops on SIGINT / SIGTERM, then raises it again: KeyboardInterrupt
+            # or Terminated, after the requests in flight are answered
+            server.run(sockets=[listening])
+            if hung_up:
+                raise Terminated(hung_up[0])
     finally:
         listening.close()
-        site.endpoint.close()
+        site.endpoint.close()  # its workers ended and waited for: no zombie left behind
+
+
+@contextlib.contextmanager
+def _hang_up_stops(server: Any) -> Iterator[list[int]]:
+    """Within the block, SIGHUP (a closed terminal) stops ``server`` as SIGTERM does
+    (uvicorn leaves it to its default action, which would end the process at once,
+    leaving the query workers behind); the list says whether it came. A SIGHUP ignored
+    on entry (``nohup``) stays ignored."""
+    came: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        came.append(signum)
+        server.should_exit = True
+
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    ):
+        yield came
+        return
+    previous = signal.signal(signal.SIGHUP, stop)
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -23,7 +23,7 @@ from kb.catalogue import (
     is_ordered,
     read_expected,
 )
-from kb.errors import KBError
+from kb.errors import KBError, TimeLimitError
 from kb.resources import Layout
 from kb.terms import prefixed, short
 from kb.web.model import OWL, RDF_TYPE, RDFS, SH, SKOS, Term, WebGraph
@@ -166,8 +166,10 @@ class Pages:
             formats=_format_links("/shapes"),
         )
 
-    def question(self, name: str) -> str:
-        run = self.run_question(name)
+    def question(self, name: str, strict: bool = False) -> str:
+        """The page of catalogue question ``name``; ``strict``: a query past its time or
+        memory limit raises (TimeLimitError) instead of showing on the page."""
+        run = self.run_question(name, strict)
         return self.render(
             "question.html", f"/queries/{name}", run.entry.title or run.entry.name, run=run
         )
@@ -209,7 +211,7 @@ class Pages:
             return None
         return validate_store(self.graph.store, self.graph.shapes)
 
-    def run_question(self, name: str) -> CatalogueRun:
+    def run_question(self, name: str, strict: bool = False) -> CatalogueRun:
         from kb.catalogue import find
         from kb.check import prepared_entry
 
@@ -218,6 +220,8 @@ class Pages:
         try:
             answer = self.endpoint.answer(prepared.text, entry.name)
         except KBError as exc:
+            if strict and isinstance(exc, TimeLimitError):
+                raise
             return CatalogueRun(entry, None, str(exc), None, [])
         expected_file = expected_path(self.layout, entry.name)
         expected = read_expected(expected_file) if expected_file.is_file() else None

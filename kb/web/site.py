@@ -10,6 +10,7 @@ written depends on the time or the machine.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kb.errors import InputError, KBError
+from kb.errors import InputError, KBError, OutputError
 from kb.interrupts import signals_raise
 from kb.web.app import CSP, Site
 from kb.web.model import is_safe_path
@@ -164,7 +165,8 @@ def _own_files(site: Site) -> Iterator[tuple[str, bytes]]:
     yield "nginx.conf", NGINX.encode()
     yield MARKER, b"written by kb site\n"
     for entry in catalogue(site.pages.layout):
-        yield f"queries/{entry.name}.html", site.pages.question(entry.name).encode()
+        # a query past its limit ends kb site (exit 3), never a page saying so
+        yield f"queries/{entry.name}.html", site.pages.question(entry.name, strict=True).encode()
 
 
 #: The longest file name (one path segment) common file systems allow, in bytes.
@@ -199,14 +201,26 @@ class _Claims:
 def write_site(site: Site, target: str | Path) -> int:
     """Write every page of ``site`` into a new directory and rename it to ``target``;
     return how many files were written."""
-    target = Path(target)
-    _check_target(target)
-    parent = target.parent if str(target.parent) else Path(".")
+    given = str(target)
+    _check_target(Path(target))
+    # "." or "x/.." name no entry of their own: the directory they mean is renamed
+    target = Path(target).resolve()
+    if Path.cwd().resolve().is_relative_to(target):
+        raise OutputError(
+            f"{given}: is the current directory or one above it, which kb site would "
+            "replace as a whole; name a new directory (e.g. -o site)"
+        )
+    parent = target.parent
     if not parent.is_dir():
-        raise InputError(f"{target}: no such directory {parent}")
+        raise InputError(f"{given}: no such directory {parent}")
     # SIGTERM / SIGHUP raise here, so the half-built directory is removed as on any failure
     with signals_raise():
-        building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+        try:
+            building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+        except OSError as exc:
+            raise OutputError(
+                f"{given}: cannot create a directory in {parent}: {_why(exc)}"
+            ) from None
         try:
             count = 0
             for relative, data in pages(site):
@@ -214,10 +228,30 @@ def write_site(site: Site, target: str | Path) -> int:
                 count += 1
             os.chmod(building, 0o755)
             _swap(building, target)
+        except OSError as exc:  # (the temporary names are ours: never the user's to see)
+            shutil.rmtree(building, ignore_errors=True)
+            raise OutputError(f"{given}: cannot write the site there: {_why(exc)}") from None
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
     return count
+
+
+_WHY = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted there",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EBUSY: "it is in use (a mount point?)",
+    errno.ENOENT: "that file system takes no new directories",
+    errno.EXDEV: "it is on another file system than its parent",
+}
+
+
+def _why(exc: OSError) -> str:
+    """Why ``exc`` happened, in words (not its errno name)."""
+    return _WHY.get(exc.errno or 0, (exc.strerror or str(exc)).lower())
 
 
 def _check_target(target: Path) -> None:

@@ -26,8 +26,10 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph
 
 from kb.errors import InputError, KBError, TimeLimitError
+from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
 from kb.web.negotiation import RDF_FORMATS, Representation, choose
+from kb.worker import run_bounded
 
 #: Longest query text accepted (characters).
 MAX_QUERY_CHARS = 32_000
@@ -118,7 +120,9 @@ class Endpoint:
     worker, and a new one is forked in its place (pyoxigraph cannot cancel a query).
 
     ``respond`` serves the event loop (no thread: it waits on the worker's pipe);
-    ``answer`` serves pages rendered in threads, through a worker of its own."""
+    ``answer`` serves pages rendered in threads, through a worker of its own. Without
+    pools (``pooled=False``: a few queries, as ``kb site`` runs) each query runs in a
+    worker of its own, under ``kb query``'s bounds (kb.worker)."""
 
     def __init__(
         self,
@@ -126,6 +130,7 @@ class Endpoint:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int = MAX_ROWS,
         workers: int | None = None,
+        pooled: bool = True,
     ) -> None:
         self.store = store
         self.timeout = timeout
@@ -134,7 +139,7 @@ class Endpoint:
         self._kept = 0
         self._lock = threading.Lock()
         self._running: dict[tuple[str, str | None], asyncio.Future[Outcome]] = {}
-        forking = bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
+        forking = pooled and bool(timeout) and "fork" in multiprocessing.get_all_start_methods()
         # twice the cores: a worker waits for the event loop between queries, and the
         # loop serves many connections; with one a core, workers stood idle
         size = workers or 2 * max(2, os.cpu_count() or 2)
@@ -150,7 +155,9 @@ class Endpoint:
             return kept
         prepared = prepare(text, source=source)
         if self._spare is None:
-            answer = compute(self.store, prepared, self.max_rows)
+            answer = run_bounded(
+                compute, (self.store, prepared, self.max_rows), self.timeout, prepared.source
+            )
         else:
             with self._lock:
                 answer = self._spare.run(("answer", prepared), self.timeout or 0, source)
@@ -244,7 +251,8 @@ class _Worker:
             args=(store, max_rows, child, os.getpid(), _in_main_thread()),
             daemon=True,
         )
-        self.process.start()
+        with signals_blocked():  # until the worker has its own handlers (worker_signals)
+            self.process.start()
         child.close()
 
     def stop(self) -> None:
@@ -266,8 +274,28 @@ class _Pool:
         self._max_rows = max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
-        for _ in range(size):
-            self._idle.put(_Worker(self._context, store, max_rows))
+        self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
+        self._guard = threading.Lock()
+        self._closed = False
+        try:
+            for _ in range(size):
+                self._idle.put(self._fork())
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
+
+    def _fork(self) -> _Worker:
+        with self._guard:
+            if self._closed:
+                raise InputError("the query workers are stopped: the server is ending")
+            worker = _Worker(self._context, self._store, self._max_rows)
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._guard:
+            self._all.discard(worker)
 
     def run(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
         try:
@@ -336,13 +364,15 @@ class _Pool:
     def _alive(self, worker: _Worker) -> _Worker:
         if worker.process.is_alive():
             return worker
-        worker.stop()
-        return _Worker(self._context, self._store, self._max_rows)
+        self._retire(worker)
+        return self._fork()
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if not healthy:
-            worker.stop()
-            worker = _Worker(self._context, self._store, self._max_rows)
+            self._retire(worker)
+            if self._closed:
+                return
+            worker = self._fork()
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
@@ -351,8 +381,13 @@ class _Pool:
         self._idle.put(worker)
 
     def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get_nowait().stop()
+        """End every worker, idle or busy, and wait for each (reaped: no zombie is left
+        to an init that may not reap it)."""
+        with self._guard:
+            self._closed = True
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
 
 
 def _busy(source: str, timeout: float) -> TimeLimitError:
@@ -395,6 +430,7 @@ def _serve_queries(
 ) -> None:
     """A worker's loop: do each task sent until the server goes away (checked each
     second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
+    worker_signals()
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     while True:
