@@ -12,3 +12,6 @@ PASSWORD_ENV = "KB_ENDPOINT_PASSWORD"
 #: room for the N-Triples read-back of about 3 million triples (the published graph's
 #: lines average 180 bytes), while an endless answer stops long before memory runs out.
 MAX_RESPONSE_MB = 512
+#: Seconds a validation may take unless told otherwise (kb validate, the home page of kb
+#: serve and kb site): loading, the closure and the shapes together.
+VALIDATE_TIMEOUT = 300.0

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kb import MAX_RESPONSE_MB, PASSWORD_ENV, __version__
+from kb import MAX_RESPONSE_MB, PASSWORD_ENV, VALIDATE_TIMEOUT, __version__
 from kb.errors import EXIT_CODES, EXIT_USAGE, KBError, OutputError, UsageError
 from kb.formats import EXPORT_FORMATS, QUERY_FORMATS, REPORT_FORMATS
 
@@ -386,7 +386,7 @@ def _remote(ctx: click.Context, server: dict[str, Any], timeout: float | None) -
 @click.option(
     "--timeout",
     type=TIMEOUT,
-    default=300.0,
+    default=VALIDATE_TIMEOUT,
     show_default=True,
     help="Stop loading, inference and validation after SECONDS or past the memory "
     "allowed (exit 3); 0 for no limit. With --endpoint: per request, default 30.",

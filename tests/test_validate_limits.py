@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -156,3 +157,24 @@ def test_sigterm_ends_the_validation_worker(tmp_path: Path) -> None:
     assert (process.returncode, stderr) == (143, "kb: terminated\n")
     time.sleep(0.5)
     assert _running_with(str(shapes)) == []
+
+
+def test_web_home_page_validation_ends_at_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kb serve and kb site validate the graph for their home page under kb validate's
+    limits: shapes that never end make the page say so, instead of hanging the server."""
+    import kb
+    from kb.resources import Layout
+    from kb.web.app import load_site
+
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    select = "SELECT $this WHERE { $this ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    shapes_file(root / "ontology" / "shapes.ttl", f'sh:sparql [ sh:select """{select}""" ]')
+    monkeypatch.setattr(kb, "VALIDATE_TIMEOUT", 1.0)
+    site = load_site(Layout(root), timeout=None)
+    started = time.monotonic()
+    page = site.pages.home()
+    assert time.monotonic() - started < 30
+    assert "Validation did not finish: validation ran longer than 1 s." in page

@@ -128,6 +128,7 @@ class Pages:
 
         counts = stats(self.graph.store)
         articles = self._instances("https://schema.org/NewsArticle")
+        report, unfinished = self.report()
         return self.render(
             "home.html",
             "/",
@@ -136,7 +137,8 @@ class Pages:
             triples=counts.triples,
             articles=articles,
             questions=catalogue(self.layout),
-            report=self.report(),
+            report=report,
+            unfinished=unfinished,
         )
 
     def ontology(self) -> str:
@@ -197,19 +199,27 @@ class Pages:
 
     # --- data behind the pages -----------------------------------------------------------
 
-    def report(self) -> object | None:
-        """The validation report of the served graph (computed once), or None without
-        shapes."""
+    def report(self) -> tuple[object | None, str | None]:
+        """The validation report of the served graph (computed once; None without shapes),
+        and why there is none when it did not finish (time or memory, as kb validate)."""
         with self._lock:
             return self._report()
 
     @functools.cache  # noqa: B019 (one Pages per process, read-only graph)
-    def _report(self) -> object | None:
+    def _report(self) -> tuple[object | None, str | None]:
+        from kb import VALIDATE_TIMEOUT
         from kb.validate import validate_store
+        from kb.worker import run_bounded
 
         if self.graph.shapes is None:
-            return None
-        return validate_store(self.graph.store, self.graph.shapes)
+            return None, None
+        # in a worker under kb validate's limits: shapes that never end (a cross join, a
+        # catastrophic pattern) must not hang the server's home page or kb site
+        try:
+            job = (self.graph.store, self.graph.shapes)
+            return run_bounded(validate_store, job, VALIDATE_TIMEOUT, "validation"), None
+        except TimeLimitError as exc:
+            return None, str(exc)
 
     def run_question(self, name: str, strict: bool = False) -> CatalogueRun:
         from kb.catalogue import find
