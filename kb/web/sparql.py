@@ -360,7 +360,9 @@ class _Pool:
                 self._give_back(waiter.result(), True)
             raise
         finally:
-            with contextlib.suppress(ValueError):
+            # usually gone already (given a worker); deque.remove's ValueError would
+            # format the future's repr, a cost paid on each query of a busy server
+            if waiter in self._waiting:
                 self._waiting.remove(waiter)
 
     def _alive(self, worker: _Worker) -> _Worker:
