@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import queue
 import re
+import select
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -196,7 +197,8 @@ class Endpoint:
     async def _run(self, text: str, accept: str | None) -> Outcome:
         if self._pool is None:
             return outcome(self.store, text, accept, self.max_rows)
-        return await self._pool.run_async(("outcome", text, accept), self.timeout or 0, "query")
+        packed = await self._pool.run_async(("outcome", text, accept), self.timeout or 0, "query")
+        return _unpack(packed)
 
     def _remembered(self, key: tuple[str, str | None]) -> Any:
         with self._lock:
@@ -358,7 +360,9 @@ class _Pool:
                 self._give_back(waiter.result(), True)
             raise
         finally:
-            with contextlib.suppress(ValueError):
+            # usually gone already (given a worker); deque.remove's ValueError would
+            # format the future's repr, a cost paid on each query of a busy server
+            if waiter in self._waiting:
                 self._waiting.remove(waiter)
 
     def _alive(self, worker: _Worker) -> _Worker:
@@ -403,11 +407,19 @@ async def _readable(connection: Any, timeout: float) -> None:
         if not ready.done():
             ready.set_result(None)
 
+    def expire() -> None:
+        if not ready.done():
+            ready.set_exception(TimeoutError())
+
     fd = connection.fileno()
     loop.add_reader(fd, wake)
+    # a timer, not asyncio.wait_for: its extra future and callbacks cost the event loop
+    # more per query than the pipe itself
+    timer = loop.call_later(max(0.0, timeout), expire)
     try:
-        await asyncio.wait_for(ready, max(0.0, timeout))
+        await ready
     finally:
+        timer.cancel()
         loop.remove_reader(fd)
 
 
@@ -433,9 +445,12 @@ def _serve_queries(
     worker_signals()
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
+    # one poll object for the worker's life: Connection.poll builds a selector each call
+    ready = select.poll()
+    ready.register(connection.fileno(), select.POLLIN)
     while True:
         try:
-            if not connection.poll(1.0):
+            if not ready.poll(1000):
                 if os.getppid() != server:
                     return
                 continue
@@ -457,7 +472,21 @@ def _serve_queries(
 def _do(store: pyoxigraph.Store, max_rows: int, task: tuple[Any, ...]) -> Any:
     if task[0] == "answer":
         return compute(store, task[1], max_rows)
-    return outcome(store, task[1], task[2], max_rows)
+    return _pack(outcome(store, task[1], task[2], max_rows))
+
+
+def _pack(found: Outcome) -> tuple[bool, str | None, bytes, Answer | None]:
+    """``found`` as plain values for the pipe: pickling its format records each time cost
+    the worker and the event loop as much as answering a small query's JSON."""
+    fmt = found.fmt.name if found.fmt is not None else None
+    return found.formats is RESULT_FORMATS, fmt, found.body, found.answer
+
+
+def _unpack(packed: tuple[bool, str | None, bytes, Answer | None]) -> Outcome:
+    results, name, body, answer = packed
+    formats = RESULT_FORMATS if results else GRAPH_FORMATS
+    fmt = next((each for each in formats if each.name == name), None)
+    return Outcome(formats, fmt, body, answer)
 
 
 def serialize(answer: Answer, fmt: Representation) -> bytes:
