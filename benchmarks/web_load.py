@@ -36,6 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.servers import stop  # noqa: E402
 from tests.web_server import free_port, kb_serve  # noqa: E402
 
 PERSON = "/id/person/massimiliano-boggetti"
@@ -374,12 +375,7 @@ def _process(command: list[str], port: int, cwd: Path | None = None) -> Iterator
             _wait_for(port, process, errors)
             yield process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _pairs(

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers import stop
+
 REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 
@@ -83,12 +85,7 @@ def kb_serve(*args: str, root: Path | None = None) -> Iterator[Server]:
         _wait(server, process)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
