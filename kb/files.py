@@ -20,7 +20,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.errors import InputError, UsageError
@@ -74,7 +74,8 @@ def _require_regular(path: Path, mode: int) -> None:
         raise InputError.at(path, None, "not a regular file")
 
 
-def _require_size(path: Path, size: int, limit: int) -> None:
+def require_size(path: Path, size: int, limit: int) -> None:
+    """InputError when ``size`` bytes of ``path`` pass ``limit``, the size kb reads."""
     if size > limit:
         raise InputError.at(
             path,
@@ -89,12 +90,27 @@ def read_regular(path: str | Path, limit: int | None = None) -> bytes:
     ``max_file_size()``); anything else is an InputError before a byte is read."""
     path = Path(path)
     limit = max_file_size() if limit is None else limit
+    with open_regular(path, limit) as (handle, size):
+        try:
+            return _read_at_most(handle, path, size, limit)
+        except OSError as exc:
+            raise _refuse(path, exc) from None
+
+
+@contextlib.contextmanager
+def open_regular(path: str | Path, limit: int | None = None) -> Iterator[tuple[io.FileIO, int]]:
+    """(an unbuffered binary handle on ``path``, its size as ``stat`` gave it), once
+    ``path`` has been checked to be a regular file of at most ``limit`` bytes (default
+    ``max_file_size()``), as ``read_regular`` checks it; the reader holds the limit while
+    reading (``require_size``)."""
+    path = Path(path)
+    limit = max_file_size() if limit is None else limit
     try:
         status = os.stat(path)
     except OSError as exc:
         raise _refuse(path, exc) from None
     _require_regular(path, status.st_mode)
-    _require_size(path, status.st_size, limit)
+    require_size(path, status.st_size, limit)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)  # O_NONBLOCK: a FIFO swapped in since stat never blocks
@@ -102,10 +118,7 @@ def read_regular(path: str | Path, limit: int | None = None) -> bytes:
         raise _refuse(path, exc) from None
     with io.FileIO(fd, "rb", closefd=True) as handle:
         _require_regular(path, os.fstat(fd).st_mode)  # the file opened is the file checked
-        try:
-            return _read_at_most(handle, path, status.st_size, limit)
-        except OSError as exc:
-            raise _refuse(path, exc) from None
+        yield handle, status.st_size
 
 
 def _read_at_most(handle: io.FileIO, path: Path, expected: int, limit: int) -> bytes:
@@ -119,7 +132,7 @@ def _read_at_most(handle: io.FileIO, path: Path, expected: int, limit: int) -> b
             break
         pieces.append(piece)
         total += len(piece)
-        _require_size(path, total, limit)
+        require_size(path, total, limit)
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
