@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,7 +196,8 @@ class _Stream:
     def __init__(self, handle: io.FileIO, path: Path, size: int, progress: Progress | None) -> None:
         self._reader = io.BufferedReader(handle, _BUFFER)
         self._path, self._size, self._limit = path, size, max_file_size()
-        self._progress, self._next_report = progress, PIECE
+        self._progress, self._reported = progress, -1
+        self._next_report = PIECE if progress is not None else sys.maxsize
         self.done = 0
         self.blank = True
         if self._reader.peek(len(UTF8_BOM))[: len(UTF8_BOM)] == UTF8_BOM:
@@ -210,10 +212,15 @@ class _Stream:
             raise _Unreadable
         if self.blank and data and not data.isspace():
             self.blank = False
-        if self._progress is not None and (self.done >= self._next_report or not data):
-            self._next_report = self.done + PIECE
-            self._progress(self.done, max(self._size, self.done))
+        if self.done >= self._next_report or not data:
+            self._report()
         return data
+
+    def _report(self) -> None:
+        """Progress once each PIECE read, and once at the end (the parser may ask again)."""
+        if self._progress is not None and self.done != self._reported:
+            self._reported, self._next_report = self.done, self.done + PIECE
+            self._progress(self.done, max(self._size, self.done))
 
 
 @contextlib.contextmanager
