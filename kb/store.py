@@ -8,10 +8,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import InputError, term_too_long
 from kb.files import UTF8_BOM, max_file_size, open_regular, read_regular, require_size
@@ -180,7 +179,7 @@ def _base_iri(path: Path) -> str:
 Progress = Callable[[int, int], None]
 #: Progress is reported each time about this many more bytes have been read.
 PIECE = 8 * 1024 * 1024
-#: Bytes the parser's small reads (about 2 KiB each) are served from.
+#: Bytes read from the file at a time (and checked) for the parser.
 _BUFFER = 1 << 20
 
 
@@ -189,44 +188,56 @@ class _Unreadable(Exception):
     the file is read again to word the refusal (with its line) exactly as it does."""
 
 
-class _Stream:
-    """The file, as the parser reads it: a leading UTF-8 BOM dropped, the size limit held,
-    NUL bytes refused, progress reported; the file's bytes are never all held at once."""
+class _Checked(io.RawIOBase):
+    """The file, checked block by block as it is read: the size limit held, NUL bytes
+    refused, whether anything but blanks was seen, progress reported. Read through an
+    ``io.BufferedReader`` of ``_BUFFER`` bytes, which serves the parser's small reads
+    (about 2 KiB each) in C and comes here once a block."""
 
     def __init__(self, handle: io.FileIO, path: Path, size: int, progress: Progress | None) -> None:
-        self._reader = io.BufferedReader(handle, _BUFFER)
-        self._path, self._size, self._limit = path, size, max_file_size()
-        self._progress, self._reported = progress, -1
-        self._next_report = PIECE if progress is not None else sys.maxsize
+        super().__init__()
+        self._handle, self._path, self._size, self._limit = handle, path, size, max_file_size()
+        self._progress, self._next_report, self._reported = progress, PIECE, -1
         self.done = 0
         self.blank = True
-        if self._reader.peek(len(UTF8_BOM))[: len(UTF8_BOM)] == UTF8_BOM:
-            self.done = len(self._reader.read(len(UTF8_BOM)))
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._reader.read(size)
-        self.done += len(data)
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer)) or b""
+        count = len(data)
+        buffer[:count] = data  # (bytes, unlike the buffer, have a memchr-fast ``in``)
+        self.done += count
         if self.done > self._limit:
             require_size(self._path, self.done, self._limit)
         if b"\x00" in data:
             raise _Unreadable
         if self.blank and data and not data.isspace():
             self.blank = False
-        if self.done >= self._next_report or not data:
-            self._report()
-        return data
+        if self._progress is not None and (self.done >= self._next_report or not count):
+            self._report(self._progress)
+        return count
 
-    def _report(self) -> None:
-        """Progress once each PIECE read, and once at the end (the parser may ask again)."""
-        if self._progress is not None and self.done != self._reported:
+    def _report(self, progress: Progress) -> None:
+        """Once each PIECE read, and once at the end (the parser may ask again there)."""
+        if self.done != self._reported:
             self._reported, self._next_report = self.done, self.done + PIECE
-            self._progress(self.done, max(self._size, self.done))
+            progress(self.done, max(self._size, self.done))
+
+
+def _stream(checked: _Checked) -> io.BufferedReader:
+    """``checked`` buffered for the parser, a leading UTF-8 BOM dropped (as Jena does)."""
+    stream = io.BufferedReader(checked, _BUFFER)
+    if stream.peek(len(UTF8_BOM))[: len(UTF8_BOM)] == UTF8_BOM:
+        stream.read(len(UTF8_BOM))
+    return stream
 
 
 @contextlib.contextmanager
 def _parsing(
     path: str | Path, progress: Progress | None = None
-) -> Iterator[tuple[bytes | _Stream, Path, str]]:
+) -> Iterator[tuple[bytes | io.BufferedReader, Path, str]]:
     """(what to parse ``path`` from, its Path, its RdfFormat name): the file streamed (its
     bytes never all held beside the store being filled), except RDF/XML, read whole for
     the refusals it needs first. Within the block, a parser's failure becomes a one-line
@@ -237,9 +248,9 @@ def _parsing(
         name = format_name(path)
         if name != "RDF_XML":
             with _parser_errors(path, name):
-                stream = _Stream(handle, path, size, progress)
-                yield stream, path, name
-                if stream.blank:
+                checked = _Checked(handle, path, size, progress)
+                yield _stream(checked), path, name
+                if checked.blank:
                     raise _Unreadable
             return
     # UTF-8 is checked by the parser as it goes; the decode is only run on a syntax
