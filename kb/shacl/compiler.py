@@ -61,6 +61,7 @@ class Compiler:
         shapes: ShapesGraph,
         subclasses: Callable[[str], list[str] | None] | None = None,
         split_checks: bool = False,
+        rewrites: bool = False,
     ) -> None:
         self.shapes = shapes
         self.graph: TripleIndex = shapes.graph
@@ -73,6 +74,9 @@ class Compiler:
         #: one query per value check, its failure as the FILTER (no boolean columns): for
         #: servers whose projected booleans differ from the ones they filtered on
         self.split_checks = split_checks
+        #: SHACL-SPARQL constraints of known text run as a faster equivalent
+        #: (``kb.shacl.rewrites``, written for and tested on pyoxigraph)
+        self.rewrites = rewrites
 
     def instance_of(self, var: str, cls: str) -> str:
         """A pattern: ``var`` is an instance of the class ``cls`` (a SPARQL constant), i.e.

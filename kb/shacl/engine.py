@@ -49,6 +49,8 @@ class StoreSource:
 
     prebinding = True
     split_checks = False
+    #: the faster equivalents of ``kb.shacl.rewrites`` were written for pyoxigraph
+    rewrites = True
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -212,7 +214,8 @@ def validate_compiled(
     compiling, cpu = time.perf_counter(), time.thread_time()
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks)
+    rewrites = getattr(data, "rewrites", False)
+    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks, rewrites)
     planned: list[_Planned] = []
     unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
