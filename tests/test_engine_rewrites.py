@@ -9,7 +9,7 @@ import pytest
 
 from kb.resources import default_layout
 from kb.shacl.compiler import Compiler
-from kb.shacl.engine import StoreSource, run_query, validate_compiled
+from kb.shacl.engine import StoreSource, _subclasses, run_query, validate_compiled
 from kb.shacl.graph import TripleIndex, sh
 from kb.shacl.model import ShapesGraph
 from kb.shacl.rewrites import REWRITES, key
@@ -143,3 +143,35 @@ def test_a_source_without_rewrites_runs_the_constraints_as_written(
         for rewrites in (False, True)
     }
     assert "MINUS" in texts[True] and "MINUS" not in texts[False]
+
+
+ANNOTATION_SHAPE = ox.NamedNode(KBSH + "AnnotationShape")
+
+
+def test_a_probe_takes_the_class_of_its_own_target_branch_as_given(
+    store: ox.Store, shapes: ShapesGraph
+) -> None:
+    """kbsh:AnnotationShape (sh:class oa:Annotation, targets: oa:Annotation and the
+    subjects of oa:hasBody): the class is not looked up in the oa:Annotation branch of
+    the probe, and a subject of oa:hasBody that is not an oa:Annotation still fails it."""
+    probe = Compiler(shapes, _subclasses(StoreSource(store))).probe(ANNOTATION_SHAPE)
+    oa_annotation = (
+        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/oa#Annotation>"
+    )
+    branch = f"{{ ?this {oa_annotation} }}"
+    tests = probe.count(f"EXISTS {branch}") - probe.count(f"NOT EXISTS {branch}")
+    assert tests == 1  # in the oa:hasBody branch only
+    assert f"NOT EXISTS {branch}" in probe  # that branch skipping annotations: kept
+    extra = ox.Store()
+    extra.extend(store)
+    body = "<https://w3id.org/lifesci-news-kb/id/statement/a1>"
+    extra.update(
+        f"INSERT DATA {{ <urn:x:not-an-annotation> <http://www.w3.org/ns/oa#hasBody> {body} }}"
+    )
+    failing = {str(row["this"]) for row in extra.query(probe)}
+    assert failing == {"<urn:x:not-an-annotation>"}
+    report = validate_compiled(StoreSource(extra), shapes.graph)
+    classes = [
+        r for r in report.results if r.shape == ANNOTATION_SHAPE and "Class" in str(r.component)
+    ]
+    assert [str(r.focus) for r in classes] == ["<urn:x:not-an-annotation>"]
