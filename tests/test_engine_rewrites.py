@@ -7,14 +7,17 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from kb.entail import add_closure
 from kb.resources import default_layout
 from kb.shacl.compiler import Compiler
 from kb.shacl.engine import StoreSource, _subclasses, run_query, validate_compiled
 from kb.shacl.graph import TripleIndex, sh
 from kb.shacl.model import ShapesGraph
+from kb.shacl.report import Report
 from kb.shacl.rewrites import REWRITES, key
 from kb.shacl.sparql import SparqlConstraint
 from kb.store import load_files
+from tests.test_shapes import BLANK, _ontology_schema, all_fixtures, apply_patch, fixture_paths
 
 LAYOUT = default_layout()
 KBSH = "https://w3id.org/lifesci-news-kb/shapes#"
@@ -175,3 +178,41 @@ def test_a_probe_takes_the_class_of_its_own_target_branch_as_given(
         r for r in report.results if r.shape == ANNOTATION_SHAPE and "Class" in str(r.component)
     ]
     assert [str(r.focus) for r in classes] == ["<urn:x:not-an-annotation>"]
+
+
+STATEMENT_FIXTURES = [
+    path.stem
+    for path in fixture_paths()
+    if path.stem.startswith(("FactStatementShape", "Statement", "AnnotationShape"))
+]
+
+
+@pytest.mark.parametrize("name", STATEMENT_FIXTURES)
+def test_statement_fixture_under_the_fast_engine(name: str) -> None:
+    """Each fixture of the statement and annotation shapes (tests/shapes/fixtures): the
+    fast engine finds exactly its expected results, with the rewrites as without them."""
+    fixture = all_fixtures()[name]
+    ontology, schema = _ontology_schema()
+    store = load_files(LAYOUT.data_files)
+    apply_patch(store, fixture.patch)
+    add_closure(store, schema)
+    store.bulk_extend(ontology)
+    shapes = load_files([LAYOUT.shapes])
+    rewritten = validate_compiled(StoreSource(store), shapes)
+    as_written = validate_compiled(AsWritten(store), shapes)
+
+    def every(report: Report) -> list[tuple[object, ...]]:
+        return sorted((r.key(), r.message, str(r.source)) for r in report.results)
+
+    assert every(rewritten) == every(as_written)
+    found = {
+        (
+            BLANK if isinstance(r.focus, ox.BlankNode) else str(r.focus),
+            r.path or "",
+            str(r.shape),
+            str(r.component),
+            str(r.severity),
+        )
+        for r in rewritten.results
+    }
+    assert found == set(fixture.expected)
