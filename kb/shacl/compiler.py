@@ -311,7 +311,8 @@ class Compiler:
         if self.graph.objects(node, sh("sparql")):
             raise NotCompiled("sh:sparql in a shape used by sh:node, sh:not, ...")
         self._stack.append(node)
-        parts = [_holds(rows) for rows in self._all_rows(shape, var)]
+        rows, parts = self._exactly_one(shape, var, self._all_rows(shape, var))
+        parts += [_holds(r) for r in rows]
         children = self.graph.objects(node, sh("property"))
         checks = self.value_checks(shape)
         if shape.is_property:
@@ -326,6 +327,22 @@ class Compiler:
             parts += [self.conforms(child, var) for child in children]
         self._stack.pop()
         return " && ".join(f"({p})" for p in parts) if parts else "true"
+
+    def _exactly_one(
+        self, shape: Shape, var: str, rows: list[Rows]
+    ) -> tuple[list[Rows], list[str]]:
+        """``rows`` without the sh:minCount 1 and sh:maxCount 1 of a property shape having
+        both, and those two as one test: a value with no other (two lookups per focus node
+        instead of three). Only on pyoxigraph (``rewrites``), where it was measured."""
+        least = [r for r in rows if r.count == ("min", 1)]
+        most = [r for r in rows if r.count == ("max", 1)]
+        if not (self.rewrites and shape.is_property and least and most):
+            return rows, []
+        a, b = self.fresh("c"), self.fresh("c")
+        path = shape.path
+        other = f"{var} {path} {b} FILTER(!sameTerm({a}, {b}))"
+        test = f"EXISTS {{ {var} {path} {a} FILTER NOT EXISTS {{ {other} }} }}"
+        return [r for r in rows if r is not least[0] and r is not most[0]], [test]
 
     def _all_rows(self, shape: Shape, var: str) -> list[Rows]:
         return [rows for check in self.focus_checks(shape) for rows in check.rows(var)]
