@@ -25,6 +25,8 @@ FOCUS = "#FOCUS#"
 
 _PREFIXES = """
 PREFIX concept: <https://w3id.org/lifesci-news-kb/id/concept/>
+PREFIX kb: <https://w3id.org/lifesci-news-kb/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -93,12 +95,43 @@ SELECT DISTINCT ?this ?path ?value ?other WHERE {{
 """
 )
 
+# kbsh:StatementWordsShape-sparql and kbsh:StatementNoteShape-sparql: the statements of
+# the bases named are looked up by basis (not every statement's basis read and tested),
+# and those with an annotation (a note) are taken out by one anti-join (MINUS) rather
+# than by a lookup per statement.
+_STATEMENT_WITHOUT = (
+    _PREFIXES
+    + f"""
+SELECT ?this ?path ?value WHERE {{
+    {{
+        VALUES ?value {{ %s }}
+        ?this kb:basis ?value .
+        {FOCUS}
+    }}
+    MINUS {{ %s }}
+    BIND (kb:basis AS ?path)
+}}
+"""
+)
+_STATEMENT_WITHOUT_WORDS = _STATEMENT_WITHOUT % (
+    "concept:stated concept:implied",
+    "?annotation oa:hasBody ?this",
+)
+_STATEMENT_WITHOUT_NOTE = _STATEMENT_WITHOUT % (
+    "concept:implied concept:external concept:editorial",
+    "?this skos:editorialNote ?note",
+)
+
 #: key of the constraint as written (``key``) -> the text pyoxigraph runs instead
 REWRITES: dict[str, str] = {
     # kbsh:FactStatementShape-sparql
     "7be0b50fd3d870c6683db9f3f098a648b6161a3b4c807b7d1630ce17a96505a4": _FACT_WITHOUT_STATEMENT,
     # kbsh:FactStatementShape-sparql-many
     "1dada561582d8fc687717757c61c7da457846d1768b75a8fb21c5e065107588a": _FACT_MANY_STATEMENTS,
+    # kbsh:StatementWordsShape-sparql
+    "64b3c45cef17c7794b7ca1d21f622e8fe39789b8548ca0fb336ff175f82ef061": _STATEMENT_WITHOUT_WORDS,
+    # kbsh:StatementNoteShape-sparql
+    "b5f6c0823e11bccecf0d5b8a4d717b22e8626d5591817df8ae59b545524365db": _STATEMENT_WITHOUT_NOTE,
 }
 
 
