@@ -9,7 +9,6 @@ in ``kb.shacl.components``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -364,7 +363,12 @@ def _given(branch: str, inner: str) -> str:
     """``inner`` as tested in ``branch`` (``{ pattern }``): there, ``EXISTS { pattern }``
     is true (a shape's sh:class test on the nodes of its own target class), so it is
     written ``true`` rather than looked up once per focus node."""
-    return re.sub(r"(?<!NOT )EXISTS " + re.escape(branch), "true", inner)
+    test = f"EXISTS {branch}"
+    pieces = inner.split(test)
+    given = pieces[0]
+    for piece in pieces[1:]:  # a NOT EXISTS of it stays (false there, and no `NOT true`)
+        given += (test if given.endswith("NOT ") else "true") + piece
+    return given
 
 
 def _holds(rows: Rows) -> str:
