@@ -421,6 +421,9 @@ async def _readable(connection: Any, timeout: float) -> None:
     finally:
         timer.cancel()
         loop.remove_reader(fd)
+        # uvloop leaves a watched fd non-blocking: recv() of an answer longer than the
+        # pipe holds then failed half-read (EAGAIN), as if the worker had died
+        os.set_blocking(fd, True)
 
 
 def _die_with_parent() -> None:
