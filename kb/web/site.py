@@ -83,6 +83,8 @@ APACHE = f"""# Apache: content negotiation over a `kb site` directory (mod_rewri
 # Accept names (unless it starts with text/html, or refuses that type with q=0; other
 # q-values are not weighed). Extensions (/id/person/x.ttl) always work.
 Options -MultiViews -Indexes
+AddType text/html .html
+AddType text/css .css
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
 AddType application/n-triples .nt
@@ -94,12 +96,17 @@ Header always set Content-Security-Policy "{CSP}"
 Header always set X-Content-Type-Options nosniff
 RewriteEngine On
 """
+# Each rule only where the request names a file whole (no PATH_INFO): for
+# /id/person/x/ Apache's REQUEST_FILENAME is .../x, whose x.html exists, and appending
+# to the request looped until a 500 (found by tests/test_web_apache.py).
 _APACHE_RULE = """RewriteCond %{{HTTP_ACCEPT}} !^text/html
 RewriteCond %{{HTTP_ACCEPT}} "{pattern}"
+RewriteCond %{{PATH_INFO}} ^$
 RewriteCond %{{REQUEST_FILENAME}}{extension} -f
 RewriteRule ^(.*)$ $1{extension} [L]
 """
-_APACHE_HTML = """RewriteCond %{REQUEST_FILENAME}.html -f
+_APACHE_HTML = """RewriteCond %{PATH_INFO} ^$
+RewriteCond %{REQUEST_FILENAME}.html -f
 RewriteRule ^(.*)$ $1.html [L]
 """
 
