@@ -182,7 +182,7 @@ def _message(emit: Emit, row: dict[str, Any]) -> str:
     return fill_message(chosen.value, row)
 
 
-#: Threads evaluating shapes side by side (pyoxigraph releases the GIL while it evaluates).
+#: Threads evaluating queries side by side (pyoxigraph releases the GIL while it evaluates).
 WORKERS = 2
 
 #: Hears each query the engine ran: (shape, what the query checks, wall seconds, rows, CPU
@@ -210,8 +210,9 @@ def validate_compiled(
     """Validate the default graph of ``data`` against the shapes of ``shapes`` (a
     pyoxigraph store, an rdflib graph or a TripleIndex) the engine compiles; the others
     are listed in ``Report.unsupported``, their results left out. ``progress(done,
-    total)`` is called after each targeted shape; ``workers`` threads evaluate shapes side
-    by side; ``timing`` hears the time of every query."""
+    total)`` is called after each targeted shape; ``workers`` threads evaluate shapes (a
+    shape without a probe: each of its queries) side by side; ``timing`` hears the time
+    of every query."""
     compiling, cpu = time.perf_counter(), time.thread_time()
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
