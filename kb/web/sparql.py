@@ -18,6 +18,7 @@ import os
 import queue
 import re
 import select
+import stat
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -421,6 +422,9 @@ async def _readable(connection: Any, timeout: float) -> None:
     finally:
         timer.cancel()
         loop.remove_reader(fd)
+        # uvloop leaves a watched fd non-blocking: recv() of an answer longer than the
+        # pipe holds then failed half-read (EAGAIN), as if the worker had died
+        os.set_blocking(fd, True)
 
 
 def _die_with_parent() -> None:
@@ -443,6 +447,7 @@ def _serve_queries(
     """A worker's loop: do each task sent until the server goes away (checked each
     second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
     worker_signals()
+    _close_inherited_sockets(keep=connection.fileno())
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     # one poll object for the worker's life: Connection.poll builds a selector each call
@@ -467,6 +472,19 @@ def _serve_queries(
             connection.send(reply)
         except (OSError, KeyboardInterrupt):
             return
+
+
+def _close_inherited_sockets(keep: int) -> None:
+    """Close the server's sockets this worker was forked with (clients' connections, the
+    listening socket, other workers' pipes): held here, a connection the server closed
+    stayed open to its client, which waited for an end that never came. Linux only
+    (/proc); elsewhere they stay."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            with contextlib.suppress(OSError):  # (the listing's own fd is gone by now)
+                if fd != keep and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
 
 
 def _do(store: pyoxigraph.Store, max_rows: int, task: tuple[Any, ...]) -> Any:
