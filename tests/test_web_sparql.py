@@ -104,3 +104,39 @@ def test_the_same_query_asked_at_once_runs_once() -> None:
     assert len(runs) == 1 and len({a.body for a in answers}) == 1  # type: ignore[union-attr]
     failures = asyncio.run(ask("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", 5))
     assert len(runs) == 2 and all(isinstance(f, InputError) for f in failures)
+
+
+def test_a_query_worker_killed_between_queries_costs_no_query() -> None:
+    """A worker that dies while idle (killed by hand, out of memory) is replaced before
+    the next query needs it: noticed at once by a running event loop, or when a new
+    loop first asks (as each test's asyncio.run does)."""
+    import multiprocessing
+    import os
+    import signal
+
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=10, workers=2)
+
+    def kill_workers() -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            child.join()
+
+    async def ask(n: int) -> bytes:
+        return (await endpoint.respond(f"{SELECT} # {n}", "text/csv")).body
+
+    async def killed_while_running() -> bytes:
+        await ask(2)
+        kill_workers()
+        await asyncio.sleep(0.2)  # the loop hears of their end
+        return await ask(3)
+
+    try:
+        first = asyncio.run(ask(1))
+        kill_workers()
+        assert asyncio.run(ask(1)) == first  # the cached answer
+        assert asyncio.run(ask(4)) == first
+        assert asyncio.run(killed_while_running()) == first
+    finally:
+        endpoint.close()

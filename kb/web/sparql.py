@@ -16,10 +16,13 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import select
+import socket
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +150,7 @@ class Endpoint:
         # twice the cores: a worker waits for the event loop between queries, and the
         # loop serves many connections; with one a core, workers stood idle
         size = workers or 2 * max(2, os.cpu_count() or 2)
-        self._pool = _Pool(store, size, max_rows) if forking else None
+        self._pool = _AsyncPool(store, size, max_rows) if forking else None
         self._spare = _Pool(store, 1, max_rows) if forking else None
 
     def answer(self, text: str, source: str = "query") -> Answer:
@@ -249,8 +252,10 @@ def compute(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> 
 
 
 class _Worker:
+    """A forked query worker and the server's end of the socket pair joining them."""
+
     def __init__(self, context: Any, store: pyoxigraph.Store, max_rows: int) -> None:
-        self.connection, child = context.Pipe(duplex=True)
+        self.channel, child = socket.socketpair()
         self.process = context.Process(
             target=_serve_queries,
             args=(store, max_rows, child, os.getpid(), _in_main_thread()),
@@ -259,100 +264,285 @@ class _Worker:
         with signals_blocked():  # until the worker has its own handlers (worker_signals)
             self.process.start()
         child.close()
+        self.fd = self.channel.fileno()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
-            self.connection.close()
+            self.channel.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
 
 
-class _Pool:
-    """Idle workers wait in a queue; a request takes one, or waits for one as long as
-    its time limit allows. ``run`` blocks its thread; ``run_async`` waits in the event
-    loop (a pool serves one or the other)."""
+def _frame(payload: bytes) -> bytes:
+    """``payload`` as one message on a worker's socket: its length, then itself."""
+    return len(payload).to_bytes(8, "big") + payload
 
-    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+
+class _Frames:
+    """Messages read from a socket, bytes as they come: ``pop`` gives each whole one."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+
+    def pop(self) -> bytes | None:
+        buffer = self._buffer
+        if len(buffer) < 8:
+            return None
+        end = 8 + int.from_bytes(buffer[:8], "big")
+        if len(buffer) < end:
+            return None
+        payload = bytes(buffer[8:end])
+        del buffer[:end]
+        return payload
+
+
+class _Forks:
+    """Forking and ending the workers of a pool (each is ended by ``close``, idle or
+    busy, and waited for: no zombie is left to an init that may not reap it)."""
+
+    def __init__(self, store: pyoxigraph.Store, max_rows: int) -> None:
         self._context = multiprocessing.get_context("fork")
         self._store = store
         self._max_rows = max_rows
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
-        self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
+        self._all: set[_Worker] = set()
         self._guard = threading.Lock()
-        self._closed = False
-        try:
-            for _ in range(size):
-                self._idle.put(self._fork())
-        except BaseException:  # (Terminated between two forks: none is left behind)
-            self.close()
-            raise
+        self.closed = False
 
-    def _fork(self) -> _Worker:
+    def fork(self) -> _Worker:
         with self._guard:
-            if self._closed:
+            if self.closed:
                 raise InputError("the query workers are stopped: the server is ending")
             worker = _Worker(self._context, self._store, self._max_rows)
             self._all.add(worker)
         return worker
 
-    def _retire(self, worker: _Worker) -> None:
+    def retire(self, worker: _Worker) -> None:
         worker.stop()
         with self._guard:
             self._all.discard(worker)
+
+    def close(self) -> None:
+        with self._guard:
+            self.closed = True
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
+
+
+class _Pool:
+    """Idle workers wait in a queue; a request takes one, or waits for one as long as
+    its time limit allows; its thread waits for the answer (pages rendered in threads)."""
+
+    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+        self._forks = _Forks(store, max_rows)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        try:
+            for _ in range(size):
+                self._idle.put(self._forks.fork())
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
 
     def run(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise _busy(source, timeout) from None
-        worker = self._alive(worker)
+        if not worker.process.is_alive():
+            self._forks.retire(worker)
+            worker = self._forks.fork()
         healthy = False
         try:
-            worker.connection.send(task)
-            if not worker.connection.poll(timeout):
-                raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s")
-            ok, value = worker.connection.recv()
-            healthy = True
-        except (EOFError, OSError):
-            raise InputError(f"{source}: the query worker died") from None
-        finally:
-            self._give_back(worker, healthy)
-        if not ok:
-            raise value
-        return value
-
-    async def run_async(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        worker = self._alive(await self._take(deadline, timeout, source))
-        healthy = False
-        try:
-            worker.connection.send(task)
-            # the whole time limit for the query itself, however long it waited for a
-            # worker (a query given the rest of it would be cut short, its worker ended)
-            await _readable(worker.connection, timeout)
-            ok, value = worker.connection.recv()
+            worker.channel.sendall(_frame(pickle.dumps(task)))
+            payload = _receive(worker.channel, timeout)
             healthy = True
         except TimeoutError:
             raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s") from None
         except (EOFError, OSError):
             raise InputError(f"{source}: the query worker died") from None
         finally:
-            self._give_back(worker, healthy)
-        if not ok:
-            raise value
-        return value
+            if not healthy:
+                self._forks.retire(worker)
+                if not self._forks.closed:
+                    worker = self._forks.fork()
+            if not self._forks.closed:
+                self._idle.put(worker)
+        return _reply(payload, source)
 
-    async def _take(self, deadline: float, timeout: float, source: str) -> _Worker:
+    def close(self) -> None:
+        self._forks.close()
+
+
+def _receive(channel: socket.socket, timeout: float) -> bytes:
+    """The next message on ``channel`` (TimeoutError when it has not all come within
+    ``timeout`` seconds, EOFError when the worker is gone)."""
+    frames = _Frames()
+    deadline = time.monotonic() + timeout
+    ready = select.poll()
+    ready.register(channel.fileno(), select.POLLIN)
+    while (payload := frames.pop()) is None:
+        left = deadline - time.monotonic()
+        if left <= 0 or not ready.poll(left * 1000):
+            raise TimeoutError
+        data = channel.recv(1 << 16)
+        if not data:
+            raise EOFError
+        frames.feed(data)
+    return payload
+
+
+def _reply(payload: bytes, source: str) -> Any:
+    """A worker's answer, or the error it sent raised here."""
+    try:
+        ok, value = pickle.loads(payload)
+    except Exception:  # (an error whose class cannot be rebuilt here)
+        raise InputError(f"{source}: the query worker's answer could not be read") from None
+    if not ok:
+        raise value
+    return value
+
+
+def _write(fd: int, data: bytes) -> int:
+    """What of ``data`` a non-blocking write to ``fd`` took at once."""
+    try:
+        return os.write(fd, data)
+    except BlockingIOError:
+        return 0
+
+
+class _Link:
+    """The event loop's hold on one worker: the reply awaited from it and its deadline."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.frames = _Frames()
+        self.reply: asyncio.Future[bytes] | None = None
+        self.deadline = 0.0
+        self.limit = ""
+
+
+class _AsyncPool:
+    """Workers waited on by the event loop itself: each worker's socket is watched for
+    as long as it lives (no registration per query), a query is one write to an idle
+    worker and its answer one read, and one timer ends the worker of any query past its
+    time limit (a fresh one is forked in its place). A request finds an idle worker or
+    waits for one as long as its time limit allows, first come, first served."""
+
+    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+        self._forks = _Forks(store, max_rows)
+        self._idle: collections.deque[_Link] = collections.deque()
+        self._waiting: collections.deque[asyncio.Future[_Link]] = collections.deque()
+        self._busy: set[_Link] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        try:
+            for _ in range(size):
+                self._idle.append(_Link(self._forks.fork()))
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
+
+    async def run_async(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._watch(loop)
+        link = await self._take(loop.time() + timeout, timeout, source)
+        reply: asyncio.Future[bytes] = loop.create_future()
+        link.reply = reply
+        # the whole time limit for the query itself, however long it waited for a
+        # worker (a query given the rest of it would be cut short, its worker ended)
+        link.deadline = loop.time() + timeout
+        link.limit = f"{source}: query ran longer than {timeout:g} s"
+        self._busy.add(link)
+        if self._timer is None:
+            self._timer = loop.call_at(link.deadline, self._sweep)
+        data = _frame(pickle.dumps(task))
+        try:
+            sent = _write(link.worker.fd, data)
+            if sent < len(data):  # a long query and a full socket buffer: the rest waits
+                await loop.sock_sendall(link.worker.channel, data[sent:])
+        except OSError:
+            self._lost(link)
+        # a request cancelled here leaves its worker busy until it answers (or its
+        # deadline ends it): the answer is then dropped
+        return _reply(await reply, source)
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch every worker's socket from ``loop`` (the first loop, or a new one after
+        the last was closed, as a test's asyncio.run does)."""
+        self._loop, self._timer = loop, None
+        for link in [*self._idle, *self._busy]:
+            link.worker.channel.setblocking(False)
+            loop.add_reader(link.worker.fd, self._readable, link)
+        for link in list(self._idle):  # died before it was watched: no end-of-file came
+            if not link.worker.process.is_alive():
+                self._lost(link)
+        if self._busy:
+            self._timer = loop.call_at(min(b.deadline for b in self._busy), self._sweep)
+
+    def _readable(self, link: _Link) -> None:
+        try:
+            data = os.read(link.worker.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._lost(link)
+            return
+        link.frames.feed(data)
+        payload = link.frames.pop()
+        if payload is None:
+            return
+        self._busy.discard(link)
+        reply, link.reply = link.reply, None
+        if reply is not None and not reply.done():
+            reply.set_result(payload)
+        self._give_back(link)
+
+    def _lost(self, link: _Link) -> None:
+        """The worker died (or its socket failed): its query fails, a new one is forked."""
+        self._end(link, "the query worker died", InputError)
+
+    def _sweep(self) -> None:
+        """End the worker of each query past its time limit; wake again at the next."""
+        self._timer = None
+        assert self._loop is not None
+        now = self._loop.time()
+        for link in [b for b in self._busy if b.deadline <= now]:
+            self._end(link, link.limit, TimeLimitError)
+        if self._busy:
+            at = min(b.deadline for b in self._busy)
+            self._timer = self._loop.call_at(at, self._sweep)
+
+    def _end(self, link: _Link, message: str, error: type[KBError]) -> None:
+        assert self._loop is not None
+        self._busy.discard(link)
+        with contextlib.suppress(ValueError, KeyError):
+            self._idle.remove(link)
+        self._loop.remove_reader(link.worker.fd)
+        reply, link.reply = link.reply, None
+        if reply is not None and not reply.done():
+            reply.set_exception(error(message))
+        self._forks.retire(link.worker)
+        if self._forks.closed:
+            return
+        fresh = _Link(self._forks.fork())
+        fresh.worker.channel.setblocking(False)
+        self._loop.add_reader(fresh.worker.fd, self._readable, fresh)
+        self._give_back(fresh)
+
+    async def _take(self, deadline: float, timeout: float, source: str) -> _Link:
         """An idle worker, or the first one given back while this request is the longest
         waiting (first come, first served: a client just answered does not jump ahead)."""
-        if not self._waiting:
-            with contextlib.suppress(queue.Empty):
-                return self._idle.get_nowait()
+        if self._idle and not self._waiting:
+            return self._idle.popleft()
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[_Worker] = loop.create_future()
+        waiter: asyncio.Future[_Link] = loop.create_future()
         self._waiting.append(waiter)
         try:
             return await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
@@ -360,7 +550,7 @@ class _Pool:
             raise _busy(source, timeout) from None
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():  # given one as it was cancelled
-                self._give_back(waiter.result(), True)
+                self._give_back(waiter.result())
             raise
         finally:
             # usually gone already (given a worker); deque.remove's ValueError would
@@ -368,62 +558,21 @@ class _Pool:
             if waiter in self._waiting:
                 self._waiting.remove(waiter)
 
-    def _alive(self, worker: _Worker) -> _Worker:
-        if worker.process.is_alive():
-            return worker
-        self._retire(worker)
-        return self._fork()
-
-    def _give_back(self, worker: _Worker, healthy: bool) -> None:
-        if not healthy:
-            self._retire(worker)
-            if self._closed:
-                return
-            worker = self._fork()
+    def _give_back(self, link: _Link) -> None:
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_result(worker)
+                waiter.set_result(link)
                 return
-        self._idle.put(worker)
+        self._idle.append(link)
 
     def close(self) -> None:
-        """End every worker, idle or busy, and wait for each (reaped: no zombie is left
-        to an init that may not reap it)."""
-        with self._guard:
-            self._closed = True
-            workers, self._all = list(self._all), set()
-        for worker in workers:
-            worker.stop()
+        """End every worker, idle or busy, and wait for each."""
+        self._forks.close()
 
 
 def _busy(source: str, timeout: float) -> TimeLimitError:
     return TimeLimitError(f"{source}: every query worker was busy for {timeout:g} s")
-
-
-async def _readable(connection: Any, timeout: float) -> None:
-    """Wait until ``connection`` has data (TimeoutError after ``timeout`` seconds)."""
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    def expire() -> None:
-        if not ready.done():
-            ready.set_exception(TimeoutError())
-
-    fd = connection.fileno()
-    loop.add_reader(fd, wake)
-    # a timer, not asyncio.wait_for: its extra future and callbacks cost the event loop
-    # more per query than the pipe itself
-    timer = loop.call_later(max(0.0, timeout), expire)
-    try:
-        await ready
-    finally:
-        timer.cancel()
-        loop.remove_reader(fd)
 
 
 def _die_with_parent() -> None:
@@ -441,24 +590,31 @@ def _in_main_thread() -> bool:
 
 
 def _serve_queries(
-    store: pyoxigraph.Store, max_rows: int, connection: Any, server: int, bind: bool
+    store: pyoxigraph.Store, max_rows: int, channel: socket.socket, server: int, bind: bool
 ) -> None:
     """A worker's loop: do each task sent until the server goes away (checked each
-    second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
+    second: other workers hold copies of this socket's far end, so no end-of-file
+    comes)."""
     worker_signals()
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
-    # one poll object for the worker's life: Connection.poll builds a selector each call
+    fd = channel.fileno()
     ready = select.poll()
-    ready.register(connection.fileno(), select.POLLIN)
+    ready.register(fd, select.POLLIN)
+    frames = _Frames()
     while True:
         try:
-            if not ready.poll(1000):
-                if os.getppid() != server:
+            while (payload := frames.pop()) is None:
+                if not ready.poll(1000):
+                    if os.getppid() != server:
+                        return
+                    continue
+                data = os.read(fd, 1 << 16)
+                if not data:
                     return
-                continue
-            task = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+                frames.feed(data)
+            task = pickle.loads(payload)
+        except (OSError, KeyboardInterrupt):
             return
         try:
             reply: tuple[bool, Any] = (True, _do(store, max_rows, task))
@@ -467,7 +623,11 @@ def _serve_queries(
         except Exception as exc:  # sent back and re-raised in the server
             reply = (False, InputError(str(exc)))
         try:
-            connection.send(reply)
+            answer = pickle.dumps(reply)
+        except Exception as exc:  # (an error that cannot be pickled: its words)
+            answer = pickle.dumps((False, InputError(str(exc))))
+        try:
+            channel.sendall(_frame(answer))
         except (OSError, KeyboardInterrupt):
             return
 
