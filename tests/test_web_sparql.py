@@ -13,7 +13,7 @@ import rdflib
 from rdflib.query import Result
 
 from kb.errors import InputError
-from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, serialize
+from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, outcome, serialize
 
 DATA = """
 @prefix ex: <https://example.org/> .
@@ -79,6 +79,22 @@ def test_rows_past_the_cap_are_cut() -> None:
     assert graph.ntriples.count(b"\n") == 3 and graph.truncated
     small = capped.answer("SELECT * WHERE { ?s <https://example.org/w> ?o }")
     assert len(small.rows) == 1 and not small.truncated
+
+
+@pytest.mark.parametrize("budget", [1 << 20, 64], ids=["written-by-pyoxigraph", "row-by-row"])
+def test_json_answers_are_cut_at_the_cap_too(budget: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import kb.web.sparql
+
+    monkeypatch.setattr(kb.web.sparql, "JSON_BUDGET", budget)
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    json_ = "application/sparql-results+json"
+    for cap, rows in ((3, 3), (7, 7), (100, 7)):
+        found = json.loads(outcome(store, SELECT, json_, cap).body)
+        assert len(found["results"]["bindings"]) == rows and found["head"]["vars"] == ["o"]
+    assert json.loads(outcome(store, "ASK { ?s ?p ?o }", json_, 1).body)["boolean"] is True
 
 
 def test_the_same_query_asked_at_once_runs_once() -> None:
