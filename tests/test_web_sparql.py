@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from rdflib.query import Result
 
-from kb.errors import InputError
+from kb.errors import InputError, TimeLimitError
 from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, outcome, serialize
 
 DATA = """
@@ -154,5 +154,31 @@ def test_a_query_worker_killed_between_queries_costs_no_query() -> None:
         assert asyncio.run(ask(1)) == first  # the cached answer
         assert asyncio.run(ask(4)) == first
         assert asyncio.run(killed_while_running()) == first
+    finally:
+        endpoint.close()
+
+
+def test_a_query_past_its_limit_ends_its_worker_and_a_request_waits_no_longer() -> None:
+    """One worker, a time limit of 1 s and two slow queries: the first is ended at its
+    limit, the second, waiting for the worker, waits no longer; then a fresh worker
+    answers."""
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=1, workers=1)
+    patterns = " ".join(f"?s{n} ?p{n} ?o{n} ." for n in range(9))
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"
+
+    async def ask() -> list[Outcome | BaseException]:
+        asked = [endpoint.respond(f"{slow} # {n}", "text/csv") for n in range(2)]
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    try:
+        ended, waited = asyncio.run(ask())
+        assert "query ran longer than 1 s" in str(ended)
+        # told at its limit that the worker was busy, or given the fresh one and ended
+        # at its own (both deadlines come at the same moment)
+        assert isinstance(waited, TimeLimitError), waited
+        quick = asyncio.run(endpoint.respond(SELECT, "text/csv"))
+        assert quick.body.count(b"\r\n") == 8  # the header and seven rows
     finally:
         endpoint.close()

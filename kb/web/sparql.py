@@ -425,6 +425,16 @@ class _Link:
         self.limit = ""
 
 
+@dataclass
+class _Waiter:
+    """A request waiting for a worker until ``deadline``, its time limit."""
+
+    future: asyncio.Future[_Link]
+    deadline: float
+    source: str
+    timeout: float
+
+
 class _AsyncPool:
     """Workers waited on by the event loop itself: each worker's socket is watched for
     as long as it lives (no registration per query), a query is one write to an idle
@@ -435,10 +445,11 @@ class _AsyncPool:
     def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
         self._forks = _Forks(store, max_rows)
         self._idle: collections.deque[_Link] = collections.deque()
-        self._waiting: collections.deque[asyncio.Future[_Link]] = collections.deque()
+        self._waiting: collections.deque[_Waiter] = collections.deque()
         self._busy: set[_Link] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         try:
             for _ in range(size):
                 self._idle.append(_Link(self._forks.fork()))
@@ -458,8 +469,7 @@ class _AsyncPool:
         link.deadline = loop.time() + timeout
         link.limit = f"{source}: query ran longer than {timeout:g} s"
         self._busy.add(link)
-        if self._timer is None:
-            self._timer = loop.call_at(link.deadline, self._sweep)
+        self._arm(link.deadline)
         data = _frame(pickle.dumps(task))
         try:
             sent = _write(link.worker.fd, data)
@@ -475,6 +485,7 @@ class _AsyncPool:
         """Watch every worker's socket from ``loop`` (the first loop, or a new one after
         the last was closed, as a test's asyncio.run does)."""
         self._loop, self._timer = loop, None
+        self._waiting.clear()  # (their loop is closed: none is awaited any more)
         for link in [*self._idle, *self._busy]:
             link.worker.channel.setblocking(False)
             loop.add_reader(link.worker.fd, self._readable, link)
@@ -482,7 +493,7 @@ class _AsyncPool:
             if not link.worker.process.is_alive():
                 self._lost(link)
         if self._busy:
-            self._timer = loop.call_at(min(b.deadline for b in self._busy), self._sweep)
+            self._arm(min(b.deadline for b in self._busy))
 
     def _readable(self, link: _Link) -> None:
         try:
@@ -508,16 +519,30 @@ class _AsyncPool:
         """The worker died (or its socket failed): its query fails, a new one is forked."""
         self._end(link, "the query worker died", InputError)
 
+    def _arm(self, at: float) -> None:
+        """Have the one timer wake at ``at`` at the latest."""
+        assert self._loop is not None
+        if self._timer is not None:
+            if self._timer_at <= at:
+                return
+            self._timer.cancel()
+        self._timer, self._timer_at = self._loop.call_at(at, self._sweep), at
+
     def _sweep(self) -> None:
-        """End the worker of each query past its time limit; wake again at the next."""
+        """End the worker of each query past its time limit, and fail each request that
+        waited for a worker as long as its own limit; wake again at the next deadline."""
         self._timer = None
         assert self._loop is not None
         now = self._loop.time()
+        for waiter in self._waiting:  # first: a worker freed now is not theirs
+            if waiter.deadline <= now and not waiter.future.done():
+                waiter.future.set_exception(_busy(waiter.source, waiter.timeout))
         for link in [b for b in self._busy if b.deadline <= now]:
             self._end(link, link.limit, TimeLimitError)
-        if self._busy:
-            at = min(b.deadline for b in self._busy)
-            self._timer = self._loop.call_at(at, self._sweep)
+        deadlines = [b.deadline for b in self._busy]
+        deadlines += [w.deadline for w in self._waiting if not w.future.done()]
+        if deadlines:
+            self._arm(min(deadlines))
 
     def _end(self, link: _Link, message: str, error: type[KBError]) -> None:
         assert self._loop is not None
@@ -541,26 +566,22 @@ class _AsyncPool:
         waiting (first come, first served: a client just answered does not jump ahead)."""
         if self._idle and not self._waiting:
             return self._idle.popleft()
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[_Link] = loop.create_future()
+        # no asyncio.wait_for: its timer, task and callbacks per request cost the loop
+        # more than the query's own hand-off; the pool's one timer ends the wait
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), deadline, source, timeout)
         self._waiting.append(waiter)
+        self._arm(deadline)
         try:
-            return await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            raise _busy(source, timeout) from None
+            return await waiter.future
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():  # given one as it was cancelled
-                self._give_back(waiter.result())
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._give_back(future.result())  # given one as it was cancelled
             raise
-        finally:
-            # usually gone already (given a worker); deque.remove's ValueError would
-            # format the future's repr, a cost paid on each query of a busy server
-            if waiter in self._waiting:
-                self._waiting.remove(waiter)
 
     def _give_back(self, link: _Link) -> None:
         while self._waiting:
-            waiter = self._waiting.popleft()
+            waiter = self._waiting.popleft().future
             if not waiter.done():
                 waiter.set_result(link)
                 return
