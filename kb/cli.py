@@ -566,7 +566,8 @@ def query(
     type=TIMEOUT,
     default=30.0,
     show_default=True,
-    help="With --endpoint: seconds allowed for each request (exit 3 past it).",
+    help="Seconds allowed for each query (exit 3 past it); 0 for no limit. With --endpoint: "
+    "for each request, and 0 means 30 (a request always has a limit).",
 )
 @_endpoint_options
 @click.pass_context
@@ -583,7 +584,7 @@ def check(ctx: click.Context, timeout: float, **server: Any) -> None:
 
     layout = _layout(ctx)
     engine = _remote(ctx, server, timeout) if server["endpoint"] else None
-    results = check_catalogue(layout, engine or Local(published_store(layout)))
+    results = check_catalogue(layout, engine or Local(published_store(layout), timeout or None))
     _write(check_text(results))
     if not all(result.passed for result in results):
         ctx.exit(1)

@@ -19,6 +19,7 @@ from kb.errors import InputError
 from kb.namespaces import KB
 from kb.namespaces import STANDARD_PREFIXES as P
 from kb.sparql_text import bind_term
+from kb.statements import STATEMENT_LINKS
 from kb.terms import expand, lexical
 
 if TYPE_CHECKING:
@@ -168,8 +169,11 @@ def explain(store: pyoxigraph.Store, resource: str) -> Explanation:
     result.properties = [
         (p, o) for p, o in _select(store, f"SELECT ?p ?o WHERE {{ {iri} ?p ?o }} ORDER BY ?p ?o")
     ]
+    # a statement node's link is shown as the evidence below
     result.incoming = [
-        (s, p) for s, p in _select(store, f"SELECT ?s ?p WHERE {{ ?s ?p {iri} }} ORDER BY ?s ?p")
+        (s, p)
+        for s, p in _select(store, f"SELECT ?s ?p WHERE {{ ?s ?p {iri} }} ORDER BY ?s ?p")
+        if (p or "").strip("<>") not in STATEMENT_LINKS
     ]
     result.statements = _statements(store, iri)
     result.evidence = [e for s in result.statements for e in s.evidence]

@@ -37,6 +37,13 @@ BOOKKEEPING_PREDICATES: frozenset[str] = frozenset(
     }
 )
 
+#: Links from a statement node to the resources of its triple: the evidence of a fact
+#: about the resource (kb explain, the resource pages), not links to show beside it.
+STATEMENT_LINKS: frozenset[str] = frozenset({RDF + "subject", RDF + "object"})
+#: The same, and an annotation's link to its statement node (the resource pages show
+#: annotations under their statement).
+EVIDENCE_LINKS: frozenset[str] = STATEMENT_LINKS | {STANDARD_PREFIXES["oa"] + "hasBody"}
+
 #: Instance kinds whose nodes are bookkeeping (the article, its evidence, the statements).
 NON_FACT_KINDS: tuple[str, ...] = ("article", "annotation", "statement")
 

@@ -42,6 +42,7 @@ INSTALL = {
     "isql-vt": "apt-get install virtuoso-opensource",
     "oxigraph": "pip install '.[test]' (PyPI package oxigraph)",
     "nginx": "apt-get install nginx-light",
+    "apache2": "apt-get install apache2",
 }
 
 

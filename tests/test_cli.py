@@ -169,6 +169,16 @@ def test_explain_marks_the_evidence() -> None:
     assert kb("explain", "person:anna-rossi").stdout == result.stdout
 
 
+def test_explain_links_are_not_the_statements_about_it() -> None:
+    """The statement nodes about a resource are its evidence, listed once under
+    "evidence:", not again as links to it; a statement node's own page keeps its links."""
+    result = kb("explain", "person:anna-rossi")
+    linked = result.stdout.split("linked from:\n")[1].split("\n\n")[0]
+    assert linked == "  event:visit schema:attendee\n  post:cluster-president org:heldBy"
+    statement = kb("explain", "statement:rossi-president").stdout
+    assert "  rdf:subject person:anna-rossi\n" in statement
+
+
 def test_export_to_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out.nt"
     result = kb("export", "--format", "nt", "--inference", "rdfs", "-o", str(target))

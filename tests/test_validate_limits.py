@@ -109,6 +109,27 @@ def test_query_ends_past_the_memory_allowed() -> None:
     assert done.stderr == "query: query needed more than 100 MB of memory\n"
 
 
+def test_check_ends_a_query_at_its_timeout(tmp_path: Path) -> None:
+    """kb check on the published graph runs each catalogue query under --timeout, as kb
+    query does (before, only --endpoint had a limit: a cross join ran forever)."""
+    root = tmp_path / "root"
+    shutil.copytree(MINI, root)
+    for query in (root / "queries").glob("*.rq"):
+        query.unlink()
+    cross_join = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a ?l"
+    (root / "queries" / "explode.rq").write_text(cross_join + "\n")
+    (root / "queries" / "expected").mkdir()
+    (root / "queries" / "expected" / "explode.csv").write_text("a,b\n")
+    done = subprocess.run(
+        [str(KB_SCRIPT), "--root", str(root), "check", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == "explode: query ran longer than 1 s\n"
+
+
 BAD_SPARQL = {
     "syntax-error": "SELECT $this WHERE { $this ?p ?o . FILTER( }",
     "shapes-graph": "SELECT $this WHERE { $this ?p ?o . FILTER(bound($shapesGraph)) }",

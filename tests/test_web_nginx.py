@@ -18,6 +18,7 @@ from kb.resources import Layout
 from kb.web.app import load_site
 from kb.web.site import write_site
 from tests.helpers import MINI, require_tool
+from tests.test_web import JENA, RDFLIB_JSONLD, RDFLIB_NT, RDFLIB_TURTLE, RDFLIB_XML
 from tests.web_server import Server, free_port
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
@@ -112,23 +113,33 @@ def resource(site: Path) -> str:
     return "/" + str(first.relative_to(site).with_suffix(""))
 
 
-@pytest.mark.parametrize(
-    ("accept", "media_type"),
-    [
-        (CHROMIUM, "text/html"),
-        ("*/*", "text/html"),
-        (None, "text/html"),
-        ("text/turtle", "text/turtle"),
-        ("application/ld+json", "application/ld+json"),
-        ("application/n-triples", "application/n-triples"),
-        ("application/rdf+xml", "application/rdf+xml"),
-        ("text/turtle;q=1.0, application/rdf+xml;q=0.5", "text/turtle"),
-        ("application/ld+json, text/turtle;q=0.5", "application/ld+json"),
-        ("application/rdf+xml, text/turtle", "application/rdf+xml"),
-        ("text/turtle;q=0, text/html;q=0.5", "text/html"),
-        ("image/png", "text/html"),
-    ],
-)
+#: (Accept, the media type a static server answers with): shared with the Apache test
+NEGOTIATION = [
+    (CHROMIUM, "text/html"),
+    ("*/*", "text/html"),
+    (None, "text/html"),
+    ("text/turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("text/turtle;q=1.0, application/rdf+xml;q=0.5", "text/turtle"),
+    ("application/ld+json, text/turtle;q=0.5", "application/ld+json"),
+    ("application/rdf+xml, text/turtle", "application/rdf+xml"),
+    ("text/turtle;q=0, text/html;q=0.5", "text/html"),
+    ("image/png", "text/html"),
+    # as real clients send them (tests/test_web.py): Jena's arq --data=URL, rdflib
+    (JENA, "text/turtle"),
+    (RDFLIB_TURTLE, "text/turtle"),
+    (RDFLIB_JSONLD, "application/ld+json"),
+    (RDFLIB_XML, "application/rdf+xml"),
+    (RDFLIB_NT, "application/n-triples"),
+    ("application/x-turtle", "text/turtle"),
+    ("text/plain, text/turtle", "text/turtle"),
+    ("text/plain;q=0, */*", "text/html"),
+]
+
+
+@pytest.mark.parametrize(("accept", "media_type"), NEGOTIATION)
 def test_nginx_negotiates_over_the_site(
     nginx: Server, resource: str, accept: str | None, media_type: str
 ) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph
 
 from kb.namespaces import BASE, KB, PREFIXES
+from kb.statements import EVIDENCE_LINKS
 from kb.terms import prefixed
 
 RDF = PREFIXES["rdf"]
@@ -33,7 +34,6 @@ RDF_TYPE = RDF + "type"
 #: Label predicates, best first.
 LABELS = (SCHEMA + "name", RDFS + "label", SKOS + "prefLabel", SCHEMA + "alternateName")
 #: Links that tie bookkeeping nodes to a resource; shown as evidence, not as links.
-EVIDENCE_LINKS = {RDF + "subject", RDF + "object", OA + "hasBody"}
 #: Objects of these predicates are described with the node that points at them.
 FOLLOWED = {OA + "hasTarget", OA + "hasSelector"}
 _SAFE_SCHEMES = re.compile(r"^(?:https?|mailto|urn):", re.I)

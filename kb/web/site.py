@@ -23,7 +23,7 @@ from kb.errors import InputError, KBError, OutputError
 from kb.interrupts import signals_raise
 from kb.web.app import CSP, Site
 from kb.web.model import is_safe_path
-from kb.web.negotiation import RESOURCE_FORMATS
+from kb.web.negotiation import RESOURCE_FORMATS, Representation
 from kb.web.pages import STATIC
 
 MARKER = ".kb-site"
@@ -35,11 +35,23 @@ _RDF = [r for r in RESOURCE_FORMATS if r.name != "html"]
 
 def first_named(media_type: str) -> str:
     """A PCRE pattern (nginx ``map``, Apache ``RewriteCond``) matching an Accept header
-    whose first RDF type named is ``media_type``, not refused by ``q=0``: a static
-    server cannot weigh q-values, but it can take the client's order."""
-    others = "|".join(_escaped(r.media_type) for r in _RDF if r.media_type != media_type)
+    whose first RDF type named is ``media_type`` (or one of its aliases), not refused by
+    ``q=0``: a static server cannot weigh q-values, but it can take the client's order.
+    N-Triples is also what ``text/plain`` asks for when no RDF type is named (rdflib asks
+    so), as kb serve reads it."""
+    mine = next(r for r in _RDF if r.media_type == media_type)
+    others = "|".join(_escaped(name) for r in _RDF if r is not mine for name in _names(r))
+    own = "|".join(_escaped(name) for name in _names(mine))
     refused = r"(?![^,]*;\s*q=0(?:\.0*)?\s*(?:,|$))"
-    return f"^(?:(?!{others}).)*{_escaped(media_type)}{refused}"
+    pattern = f"(?:(?!{others}).)*(?:{own}){refused}"
+    if mine.name == "nt":
+        every = "|".join(_escaped(name) for r in _RDF for name in _names(r))
+        pattern = f"(?:{pattern}|(?!.*(?:{every})).*text/plain{refused})"
+    return "^" + pattern
+
+
+def _names(representation: Representation) -> tuple[str, ...]:
+    return (representation.media_type, *representation.aliases)
 
 
 def _escaped(media_type: str) -> str:
@@ -51,8 +63,8 @@ NGINX = f"""# nginx: serve a `kb site` directory with content negotiation.
 # Put this inside the server block whose root is the site directory. A request for
 # /id/person/x gets x.html, or the RDF file beside it when Accept asks for RDF
 # (the first RDF type named wins, unless text/html comes first or it is refused with
-# q=0: other q-values are not weighed; kb serve weighs them). Anything else gets the
-# page. Extensions (/id/person/x.ttl) always work.
+# q=0: other q-values are not weighed; kb serve weighs them; text/plain alone means
+# N-Triples). Anything else gets the page. Extensions (/id/person/x.ttl) always work.
 
 map $http_accept $kb_extension {{
     default ".html";
@@ -81,8 +93,11 @@ location / {{
 APACHE = f"""# Apache: content negotiation over a `kb site` directory (mod_rewrite, mod_headers).
 # A request for /id/person/x gets x.html, or the RDF file beside it of the first RDF type
 # Accept names (unless it starts with text/html, or refuses that type with q=0; other
-# q-values are not weighed). Extensions (/id/person/x.ttl) always work.
+# q-values are not weighed; text/plain alone means N-Triples). Extensions
+# (/id/person/x.ttl) always work.
 Options -MultiViews -Indexes
+AddType text/html .html
+AddType text/css .css
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
 AddType application/n-triples .nt
@@ -94,12 +109,17 @@ Header always set Content-Security-Policy "{CSP}"
 Header always set X-Content-Type-Options nosniff
 RewriteEngine On
 """
+# Each rule only where the request names a file whole (no PATH_INFO): for
+# /id/person/x/ Apache's REQUEST_FILENAME is .../x, whose x.html exists, and appending
+# to the request looped until a 500 (found by tests/test_web_apache.py).
 _APACHE_RULE = """RewriteCond %{{HTTP_ACCEPT}} !^text/html
 RewriteCond %{{HTTP_ACCEPT}} "{pattern}"
+RewriteCond %{{PATH_INFO}} ^$
 RewriteCond %{{REQUEST_FILENAME}}{extension} -f
 RewriteRule ^(.*)$ $1{extension} [L]
 """
-_APACHE_HTML = """RewriteCond %{REQUEST_FILENAME}.html -f
+_APACHE_HTML = """RewriteCond %{PATH_INFO} ^$
+RewriteCond %{REQUEST_FILENAME}.html -f
 RewriteRule ^(.*)$ $1.html [L]
 """
 

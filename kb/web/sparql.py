@@ -21,6 +21,7 @@ import queue
 import re
 import select
 import socket
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -622,9 +623,10 @@ def _serve_queries(
     store: pyoxigraph.Store, max_rows: int, channel: socket.socket, server: int, bind: bool
 ) -> None:
     """A worker's loop: do each task sent until the server goes away (checked each
-    second: other workers hold copies of this socket's far end, so no end-of-file
-    comes)."""
+    second: where the server's sockets are not closed here, other workers hold copies of
+    this socket's far end, and no end-of-file comes)."""
     worker_signals()
+    _close_inherited_sockets(keep=channel.fileno())
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     _yield_to_the_loop()
@@ -660,6 +662,19 @@ def _serve_queries(
             channel.sendall(_frame(answer))
         except (OSError, KeyboardInterrupt):
             return
+
+
+def _close_inherited_sockets(keep: int) -> None:
+    """Close the server's sockets this worker was forked with (clients' connections, the
+    listening socket, other workers' pipes): held here, a connection the server closed
+    stayed open to its client, which waited for an end that never came. Linux only
+    (/proc); elsewhere they stay."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            with contextlib.suppress(OSError):  # (the listing's own fd is gone by now)
+                if fd != keep and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
 
 
 def _do(store: pyoxigraph.Store, max_rows: int, task: tuple[Any, ...]) -> Any:
