@@ -440,3 +440,30 @@ def test_the_quick_reading_of_sparql_is_the_careful_one(text: str) -> None:
         assert sparql_text.query_form(text) == first
     except InputError:
         assert first is None or first in sparql_text.UPDATE_FORMS
+
+
+#: Pieces of a query string: every printable ASCII character, escapes whole, cut short
+#: and invalid, UTF-8 whole and broken, ``+``, ``=``, ``&``, and bytes past ASCII.
+QUERY_STRING_PIECES = [
+    *(chr(c) for c in range(0x21, 0x7F)), "%20", "%3D", "%3d", "%2B", "%25", "%0A", "%00",
+    "%C3%A9", "%E2%82", "%AC", "%F0%9F%98%80", "%ED%A0%80", "%FF", "%", "%2", "%zz", "=3D",
+    "=", "+", "&", "query=", "&query=", " ", "\t", "\u00e9",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(QUERY_STRING_PIECES), max_size=30).map("".join))
+@example("query=SELECT%20*%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
+@example("query=a%3D%3d=3D+%2B%25%")
+@example("query=%C3%A9%E2%82%20%AC%FF")
+@settings(max_examples=1000, deadline=None)
+def test_the_quick_reading_of_a_query_string_is_starlettes(text: str) -> None:
+    """``kb serve`` reads ``/sparql?query=`` itself (in C) where it can: the same text as
+    Starlette's reading (parse_qsl), or the query checked would not be the one run."""
+    from starlette.datastructures import QueryParams
+
+    from kb.web.app import query_values
+
+    raw = ("query=" + text).encode("utf-8")
+    assert query_values(raw) == QueryParams(raw).getlist("query")
+    raw = text.encode("utf-8")
+    assert query_values(raw) == QueryParams(raw).getlist("query")
