@@ -148,12 +148,25 @@ def test_a_query_worker_killed_between_queries_costs_no_query() -> None:
         await asyncio.sleep(0.2)  # the loop hears of their end
         return await ask(3)
 
+    async def killed_in_a_query() -> BaseException | None:
+        patterns = " ".join(f"?s{n} ?p{n} ?o{n} ." for n in range(9))
+        slow = asyncio.ensure_future(endpoint.respond(f"SELECT * {{ {patterns} }}", "text/csv"))
+        await asyncio.sleep(0.3)
+        kill_workers()
+        try:
+            await slow
+        except InputError as exc:
+            return exc
+        return None
+
     try:
         first = asyncio.run(ask(1))
         kill_workers()
         assert asyncio.run(ask(1)) == first  # the cached answer
         assert asyncio.run(ask(4)) == first
         assert asyncio.run(killed_while_running()) == first
+        assert "query: the query worker died" in str(asyncio.run(killed_in_a_query()))
+        assert asyncio.run(ask(5)) == first
     finally:
         endpoint.close()
 

@@ -423,7 +423,8 @@ class _Link:
         self.frames = _Frames()
         self.reply: asyncio.Future[bytes] | None = None
         self.deadline = 0.0
-        self.limit = ""
+        self.timeout = 0.0
+        self.source = "query"
 
 
 @dataclass
@@ -468,7 +469,7 @@ class _AsyncPool:
         # the whole time limit for the query itself, however long it waited for a
         # worker (a query given the rest of it would be cut short, its worker ended)
         link.deadline = loop.time() + timeout
-        link.limit = f"{source}: query ran longer than {timeout:g} s"
+        link.source, link.timeout = source, timeout
         self._busy.add(link)
         self._arm(link.deadline)
         data = _frame(pickle.dumps(task))
@@ -487,6 +488,8 @@ class _AsyncPool:
         the last was closed, as a test's asyncio.run does)."""
         self._loop, self._timer = loop, None
         self._waiting.clear()  # (their loop is closed: none is awaited any more)
+        for link in self._busy:  # answers still to come, which nobody awaits now
+            link.reply = None
         for link in [*self._idle, *self._busy]:
             link.worker.channel.setblocking(False)
             loop.add_reader(link.worker.fd, self._readable, link)
@@ -518,7 +521,7 @@ class _AsyncPool:
 
     def _lost(self, link: _Link) -> None:
         """The worker died (or its socket failed): its query fails, a new one is forked."""
-        self._end(link, "the query worker died", InputError)
+        self._end(link, InputError(f"{link.source}: the query worker died"))
 
     def _arm(self, at: float) -> None:
         """Have the one timer wake at ``at`` at the latest."""
@@ -539,13 +542,15 @@ class _AsyncPool:
             if waiter.deadline <= now and not waiter.future.done():
                 waiter.future.set_exception(_busy(waiter.source, waiter.timeout))
         for link in [b for b in self._busy if b.deadline <= now]:
-            self._end(link, link.limit, TimeLimitError)
+            ran = f"{link.source}: query ran longer than {link.timeout:g} s"
+            self._end(link, TimeLimitError(ran))
         deadlines = [b.deadline for b in self._busy]
         deadlines += [w.deadline for w in self._waiting if not w.future.done()]
         if deadlines:
             self._arm(min(deadlines))
 
-    def _end(self, link: _Link, message: str, error: type[KBError]) -> None:
+    def _end(self, link: _Link, error: KBError) -> None:
+        """End ``link``'s worker, failing its query with ``error``; fork one in its place."""
         assert self._loop is not None
         self._busy.discard(link)
         with contextlib.suppress(ValueError, KeyError):
@@ -553,7 +558,7 @@ class _AsyncPool:
         self._loop.remove_reader(link.worker.fd)
         reply, link.reply = link.reply, None
         if reply is not None and not reply.done():
-            reply.set_exception(error(message))
+            reply.set_exception(error)
         self._forks.retire(link.worker)
         if self._forks.closed:
             return
