@@ -56,7 +56,8 @@ def validate_store(
     rdflib graph or a TripleIndex). Shapes the engine does not compile are validated by
     pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
     ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
-    evaluate shapes side by side; ``timing`` hears the time of each compiled query."""
+    evaluate shapes and queries side by side; ``timing`` hears the time of each compiled
+    query."""
     report = validate_compiled(data, shapes, progress=progress, workers=workers, timing=timing)
     if not (report.unsupported and fallback):
         return report

@@ -32,11 +32,16 @@ class Rows:
     #: set when ``pattern`` is ``FILTER NOT EXISTS { required }``: a conformance test
     #: then reads ``EXISTS { required }`` (not a doubly negated, slower form)
     required: str | None = None
+    #: ("min", n) or ("max", n): the rows of sh:minCount / sh:maxCount n on the shape's
+    #: path (a conformance test may then test "exactly one" as one expression)
+    count: tuple[str, int] | None = None
 
     @classmethod
-    def missing(cls, required: str, value: str | None = None) -> Rows:
+    def missing(
+        cls, required: str, value: str | None = None, count: tuple[str, int] | None = None
+    ) -> Rows:
         """One row when the pattern ``required`` has no match."""
-        return cls(f"FILTER NOT EXISTS {{ {required} }}", value, required=required)
+        return cls(f"FILTER NOT EXISTS {{ {required} }}", value, required=required, count=count)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -49,6 +50,8 @@ class StoreSource:
 
     prebinding = True
     split_checks = False
+    #: the faster equivalents of ``kb.shacl.rewrites`` were written for pyoxigraph
+    rewrites = True
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -179,7 +182,7 @@ def _message(emit: Emit, row: dict[str, Any]) -> str:
     return fill_message(chosen.value, row)
 
 
-#: Threads evaluating shapes side by side (pyoxigraph releases the GIL while it evaluates).
+#: Threads evaluating queries side by side (pyoxigraph releases the GIL while it evaluates).
 WORKERS = 2
 
 #: Hears each query the engine ran: (shape, what the query checks, wall seconds, rows, CPU
@@ -207,12 +210,14 @@ def validate_compiled(
     """Validate the default graph of ``data`` against the shapes of ``shapes`` (a
     pyoxigraph store, an rdflib graph or a TripleIndex) the engine compiles; the others
     are listed in ``Report.unsupported``, their results left out. ``progress(done,
-    total)`` is called after each targeted shape; ``workers`` threads evaluate shapes side
-    by side; ``timing`` hears the time of every query."""
+    total)`` is called after each targeted shape; ``workers`` threads evaluate shapes (a
+    shape without a probe: each of its queries) side by side; ``timing`` hears the time
+    of every query."""
     compiling, cpu = time.perf_counter(), time.thread_time()
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks)
+    rewrites = getattr(data, "rewrites", False)
+    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks, rewrites)
     planned: list[_Planned] = []
     unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
@@ -230,10 +235,13 @@ def validate_compiled(
         seconds, cpu = time.perf_counter() - compiling, time.thread_time() - cpu
         timing("", "compile every shape", seconds, len(planned), cpu)
     lock = threading.Lock()  # the compiler is not thread-safe (fresh variable names)
+    tasks = _tasks(planned)
 
-    def evaluate(shape: _Planned) -> list[Result]:
+    def evaluate(task: _Task) -> list[Result]:
         found: list[Result] = []
-        for query in _narrowed(data, compiler, lock, shape, timing):
+        shape = planned[task.shape]
+        queries = _narrowed(data, compiler, lock, shape, timing) if task.probe else task.queries
+        for query in queries:
             started, cpu = time.perf_counter(), time.thread_time()
             results = list(run_query(data, query))
             if timing is not None:
@@ -243,21 +251,25 @@ def validate_compiled(
         return found
 
     found: dict[int, list[Result]] = {}
+    left = Counter(task.shape for task in tasks)
+    done = len(unsupported)
     pool = ThreadPoolExecutor(max(1, workers))
     try:
-        # The costliest-looking shapes first, so that no long shape starts last and leaves
+        # The costliest-looking tasks first, so that no long one starts last and leaves
         # the other thread idle at the end (results are still merged in shape order).
-        order = sorted(range(len(planned)), key=lambda i: -_cost(planned[i]))
-        futures = {pool.submit(evaluate, planned[i]): i for i in order}
-        for done, future in enumerate(as_completed(futures), len(unsupported) + 1):
+        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
+        futures = {pool.submit(evaluate, tasks[i]): i for i in order}
+        for future in as_completed(futures):
             found[futures[future]] = future.result()
-            if progress:
+            left[tasks[futures[future]].shape] -= 1
+            if progress and not left[tasks[futures[future]].shape]:
+                done += 1
                 progress(done, len(targeted))
     finally:
-        # On an error or Ctrl-C, shapes not yet started are dropped, not run to the end.
+        # On an error or Ctrl-C, tasks not yet started are dropped, not run to the end.
         pool.shutdown(wait=True, cancel_futures=True)
-    # in shape order, whichever thread finished first
-    results = [result for i in range(len(planned)) for result in found[i]]
+    # in shape order (and query order within a shape), whichever thread finished first
+    results = [result for i in range(len(tasks)) for result in found[i]]
     return Report(conforms=True, unsupported=unsupported).adding(results)
 
 
@@ -271,13 +283,36 @@ def _check_source(data: Source, queries: list[Query]) -> None:
             raise NotCompiled(reason)
 
 
-def _cost(shape: _Planned) -> int:
-    """A rough guess of a shape's cost, to start the costly ones first: the text of what
-    runs over every focus node (its probe, else its queries); SHACL-SPARQL counts double
-    (user queries, often string work over every focus node)."""
-    if shape.probe is not None:
-        return len(shape.probe)
-    return sum(len(q.text) * (2 if q.per_focus is None else 1) for q in shape.queries)
+@dataclass
+class _Task:
+    """What one thread runs at a time: a shape's probe and then its queries for the focus
+    nodes failing it, or one query of a shape without a probe (so that the queries of one
+    costly shape run side by side)."""
+
+    shape: int
+    probe: bool
+    queries: list[Query]
+    cost: int
+
+
+def _tasks(planned: list[_Planned]) -> list[_Task]:
+    """The tasks of ``planned``, in shape order and query order within a shape."""
+    tasks = []
+    for i, shape in enumerate(planned):
+        if shape.probe is not None:
+            tasks.append(_Task(i, True, shape.queries, len(shape.probe)))
+        else:  # a shape without queries is one empty task, so that progress counts it
+            tasks += [_Task(i, False, [q], _cost(q)) for q in shape.queries] or [
+                _Task(i, False, [], 0)
+            ]
+    return tasks
+
+
+def _cost(query: Query) -> int:
+    """A rough guess of a query's cost, to start the costly ones first: its text (a probe's
+    counts once); SHACL-SPARQL counts double (user queries, often string work over every
+    focus node)."""
+    return len(query.text) * (2 if query.per_focus is None else 1)
 
 
 #: Above this many non-conforming focus nodes, a shape's queries run over every focus node.

@@ -29,7 +29,7 @@ def min_count(compiler: Compiling, shape: Shape, count: Term) -> tuple[Callable,
         if n == 0:
             return []
         names = [compiler.fresh("c") for _ in range(n)]
-        return [Rows.missing(distinct_values(f, path, names))]
+        return [Rows.missing(distinct_values(f, path, names), count=("min", n))]
 
     return rows, f"Less than {n} values"
 
@@ -41,7 +41,7 @@ def max_count(compiler: Compiling, shape: Shape, count: Term) -> tuple[Callable,
 
     def rows(f: str) -> list[Rows]:
         names = [compiler.fresh("c") for _ in range(n + 1)]
-        return [Rows(distinct_values(f, path, names))]
+        return [Rows(distinct_values(f, path, names), count=("max", n))]
 
     return rows, f"More than {n} values"
 

@@ -23,6 +23,8 @@ class Compiling(Protocol):
     """The compiler as constraint components use it."""
 
     graph: TripleIndex
+    #: whether SHACL-SPARQL constraints of known text run as a faster equivalent
+    rewrites: bool
 
     def fresh(self, stem: str = "v") -> str:
         """A new variable name no user query uses."""

@@ -21,7 +21,7 @@ def sparql_queries(compiler: Compiling, shape: Shape, focus: Focus) -> list[Quer
         constraint = SparqlConstraint(compiler.graph, shape, node)
         if constraint.deactivated:
             continue
-        queries.append(constraint.query(focus("?this")))
+        queries.append(constraint.query(focus("?this"), compiler.rewrites))
     return queries
 
 
