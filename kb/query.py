@@ -147,13 +147,18 @@ def execute(
     """Run ``prepared`` on ``store``: rows for ``table``, else serialised bytes in ``fmt``.
     SPARQL syntax errors become InputError with their position."""
     fmt = check_format(prepared.form, fmt or default_format(prepared.form))
+    return collect(solutions(store, prepared), prepared.form, fmt)
+
+
+def solutions(store: pyoxigraph.Store, prepared: PreparedQuery) -> Any:
+    """pyoxigraph's own answer to ``prepared`` (solutions, a boolean or triples, read
+    lazily); SPARQL syntax errors become InputError with their position."""
     try:
-        answer = store.query(prepared.text)
+        return store.query(prepared.text)
     except SyntaxError as exc:
         raise _syntax_error(prepared, str(exc.msg or exc)) from None
     except OSError as exc:
         raise InputError(f"{prepared.source}: {exc}") from None
-    return collect(answer, prepared.form, fmt)
 
 
 def _syntax_error(prepared: PreparedQuery, message: str) -> InputError:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
+from kb.errors import InputError
 from kb.resources import Layout
 from kb.web.app import Site, create_app, load_site
 from tests.helpers import KB_SCRIPT, MINI
@@ -134,6 +135,21 @@ def test_a_deeply_nested_query_is_a_400_from_the_endpoint(hostile_site: Site) ->
     status, _, body = call(hostile_site, b"/sparql?query=" + quote(_nested(3000)).encode())
     assert status == 400 and b"nested more than" in body
     assert hostile_site.endpoint.answer(_nested(20)).form == "SELECT"  # shallow ones run
+
+
+def test_the_nesting_limit_is_exact_with_brackets_in_strings_and_comments() -> None:
+    """The quick answer (no more brackets than the limit) must not hide a deep one, and
+    brackets that nest nothing (strings, comments, IRIs) must not refuse a shallow one."""
+    from kb.sparql_text import MAX_NESTING, check_nesting
+
+    check_nesting(_nested(MAX_NESTING - 1))  # with WHERE's group: the limit itself
+    with pytest.raises(InputError, match="nested more than"):
+        check_nesting(_nested(MAX_NESTING))
+    noise = "# " + "{(" * MAX_NESTING + "\n"
+    shallow = _nested(3).replace("?o", f"'{'[' * MAX_NESTING}' {noise}")
+    check_nesting(shallow)
+    with pytest.raises(InputError, match="nested more than"):  # deep, past the noise
+        check_nesting(noise + _nested(MAX_NESTING))
 
 
 def test_deeply_nested_sparql_in_shapes_is_refused_not_a_crash(tmp_path: Path) -> None:

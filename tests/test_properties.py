@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
+from kb.errors import InputError
 from kb.namespaces import ID, KB, PREFIXES
 from kb.statements import BASES, BASES_SCHEME, STATEMENT_NS, is_fact_predicate, is_fact_subject
 from tests.helpers import REPO
@@ -393,3 +394,76 @@ def test_tokens_agree_with_pyoxigraph(name: str) -> None:
         accepted = False
     read = [t.kind for t in tokens(query)]
     assert accepted == (read.count("{") == read.count("}")), (accepted, read)
+
+
+#: Pieces SPARQL text is made of, the tricky ones most: quotes, escapes, comment ends,
+#: brackets, ``<`` as IRI or less-than, numbers, names with dots, keywords, non-ASCII.
+SPARQL_PIECES = [
+    " ", "\t", "\n", "\r", "\u2028", "#", "\\", "'", '"', "'''", '"""', "<", ">", "{", "}",
+    "(", ")", "[", "]", ".", ":", "?", "$", "1", "2.5", "1e5", ".5", "\u0663", "a", "ex",
+    "SELECT", "PREFIX", "service", "WHERE", "\u00e9", "_", "-", "\\u0061", "http://x/",
+    "\U0001f600", "\x00", "^^", "@en",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(SPARQL_PIECES), max_size=40).map("".join))
+@example("# a\rSELECT ?s {")
+@example("ex:a\\#b } SELECT")
+@example("FILTER(?x<2)SERVICE:s#> {")
+@example("'''a'\n#b''' { \"a\\\"#\" } 1.5e3 .5 1\u0663 ?\u00e9 <http://x/\\u0061#b> {")
+@settings(max_examples=1000, deadline=None)
+def test_the_quick_reading_of_sparql_is_the_careful_one(text: str) -> None:
+    """kb.sparql_text reads text with one regular expression (``tokens``, and through
+    it the query form and nesting checks); ``_next``, one token at a time, is the
+    reading the disguised forms were checked against: both give the same tokens."""
+    from kb import sparql_text
+    from kb.sparql_text import _next, tokens
+
+    careful, i = [], 0
+    while i < len(text):
+        token, i = _next(text, i)
+        if token is not None:
+            careful.append(token)
+    assert list(tokens(text)) == careful
+    depth = deepest = 0
+    for token in careful:
+        if token.kind in "{([" and len(token.kind) == 1:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.kind in "})]" and len(token.kind) == 1 and depth:
+            depth -= 1
+    assert sparql_text.nesting(text) == deepest
+    keywords = sparql_text.QUERY_FORMS + sparql_text.UPDATE_FORMS
+    words = [t.text.upper() for t in careful if t.kind == "word"]
+    first = next((w for w in words if w in keywords), None)
+    try:
+        assert sparql_text.query_form(text) == first
+    except InputError:
+        assert first is None or first in sparql_text.UPDATE_FORMS
+
+
+#: Pieces of a query string: every printable ASCII character, escapes whole, cut short
+#: and invalid, UTF-8 whole and broken, ``+``, ``=``, ``&``, and bytes past ASCII.
+QUERY_STRING_PIECES = [
+    *(chr(c) for c in range(0x21, 0x7F)), "%20", "%3D", "%3d", "%2B", "%25", "%0A", "%00",
+    "%C3%A9", "%E2%82", "%AC", "%F0%9F%98%80", "%ED%A0%80", "%FF", "%", "%2", "%zz", "=3D",
+    "=", "+", "&", "query=", "&query=", " ", "\t", "\u00e9",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(QUERY_STRING_PIECES), max_size=30).map("".join))
+@example("query=SELECT%20*%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
+@example("query=a%3D%3d=3D+%2B%25%")
+@example("query=%C3%A9%E2%82%20%AC%FF")
+@settings(max_examples=1000, deadline=None)
+def test_the_quick_reading_of_a_query_string_is_starlettes(text: str) -> None:
+    """``kb serve`` reads ``/sparql?query=`` itself (in C) where it can: the same text as
+    Starlette's reading (parse_qsl), or the query checked would not be the one run."""
+    from starlette.datastructures import QueryParams
+
+    from kb.web.app import query_values
+
+    raw = ("query=" + text).encode("utf-8")
+    assert query_values(raw) == QueryParams(raw).getlist("query")
+    raw = text.encode("utf-8")
+    assert query_values(raw) == QueryParams(raw).getlist("query")

@@ -12,8 +12,8 @@ import pytest
 import rdflib
 from rdflib.query import Result
 
-from kb.errors import InputError
-from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, serialize
+from kb.errors import InputError, TimeLimitError
+from kb.web.sparql import RESULT_FORMATS, Endpoint, Outcome, outcome, serialize
 
 DATA = """
 @prefix ex: <https://example.org/> .
@@ -81,6 +81,22 @@ def test_rows_past_the_cap_are_cut() -> None:
     assert len(small.rows) == 1 and not small.truncated
 
 
+@pytest.mark.parametrize("budget", [1 << 20, 64], ids=["written-by-pyoxigraph", "row-by-row"])
+def test_json_answers_are_cut_at_the_cap_too(budget: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import kb.web.sparql
+
+    monkeypatch.setattr(kb.web.sparql, "JSON_BUDGET", budget)
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    json_ = "application/sparql-results+json"
+    for cap, rows in ((3, 3), (7, 7), (100, 7)):
+        found = json.loads(outcome(store, SELECT, json_, cap).body)
+        assert len(found["results"]["bindings"]) == rows and found["head"]["vars"] == ["o"]
+    assert json.loads(outcome(store, "ASK { ?s ?p ?o }", json_, 1).body)["boolean"] is True
+
+
 def test_the_same_query_asked_at_once_runs_once() -> None:
     """Fifty clients sending one text while it runs share its run (and its error)."""
     store = pyoxigraph.Store()
@@ -104,3 +120,78 @@ def test_the_same_query_asked_at_once_runs_once() -> None:
     assert len(runs) == 1 and len({a.body for a in answers}) == 1  # type: ignore[union-attr]
     failures = asyncio.run(ask("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", 5))
     assert len(runs) == 2 and all(isinstance(f, InputError) for f in failures)
+
+
+def test_a_query_worker_killed_between_queries_costs_no_query() -> None:
+    """A worker that dies while idle (killed by hand, out of memory) is replaced before
+    the next query needs it: noticed at once by a running event loop, or when a new
+    loop first asks (as each test's asyncio.run does)."""
+    import multiprocessing
+    import os
+    import signal
+
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=10, workers=2)
+
+    def kill_workers() -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            child.join()
+
+    async def ask(n: int) -> bytes:
+        return (await endpoint.respond(f"{SELECT} # {n}", "text/csv")).body
+
+    async def killed_while_running() -> bytes:
+        await ask(2)
+        kill_workers()
+        await asyncio.sleep(0.2)  # the loop hears of their end
+        return await ask(3)
+
+    async def killed_in_a_query() -> BaseException | None:
+        patterns = " ".join(f"?s{n} ?p{n} ?o{n} ." for n in range(9))
+        slow = asyncio.ensure_future(endpoint.respond(f"SELECT * {{ {patterns} }}", "text/csv"))
+        await asyncio.sleep(0.3)
+        kill_workers()
+        try:
+            await slow
+        except InputError as exc:
+            return exc
+        return None
+
+    try:
+        first = asyncio.run(ask(1))
+        kill_workers()
+        assert asyncio.run(ask(1)) == first  # the cached answer
+        assert asyncio.run(ask(4)) == first
+        assert asyncio.run(killed_while_running()) == first
+        assert "query: the query worker died" in str(asyncio.run(killed_in_a_query()))
+        assert asyncio.run(ask(5)) == first
+    finally:
+        endpoint.close()
+
+
+def test_a_query_past_its_limit_ends_its_worker_and_a_request_waits_no_longer() -> None:
+    """One worker, a time limit of 1 s and two slow queries: the first is ended at its
+    limit, the second, waiting for the worker, waits no longer; then a fresh worker
+    answers."""
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=1, workers=1)
+    patterns = " ".join(f"?s{n} ?p{n} ?o{n} ." for n in range(9))
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"
+
+    async def ask() -> list[Outcome | BaseException]:
+        asked = [endpoint.respond(f"{slow} # {n}", "text/csv") for n in range(2)]
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    try:
+        ended, waited = asyncio.run(ask())
+        assert "query ran longer than 1 s" in str(ended)
+        # told at its limit that the worker was busy, or given the fresh one and ended
+        # at its own (both deadlines come at the same moment)
+        assert isinstance(waited, TimeLimitError), waited
+        quick = asyncio.run(endpoint.respond(SELECT, "text/csv"))
+        assert quick.body.count(b"\r\n") == 8  # the header and seven rows
+    finally:
+        endpoint.close()

@@ -10,10 +10,12 @@ answer depends on it. Requests are bounded: the query string, the body, the quer
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import functools
 import hashlib
 import logging
+import re
 import signal
 import socket
 import threading
@@ -26,6 +28,7 @@ from typing import Any
 import pyoxigraph
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -428,8 +431,7 @@ async def _query_text(request: Request) -> str | None:
     ``application/x-www-form-urlencoded``) or the body itself (POST
     ``application/sparql-query``); None when there is none."""
     if request.method == "GET" or request.method == "HEAD":
-        values = request.query_params.getlist("query")
-        return _one_query(values)
+        return _one_query(query_values(request.scope.get("query_string", b"")))
     if request.method != "POST":
         raise HTTPException(405, f"{request.method} is not allowed here")
     body = await _bounded_body(request)
@@ -444,6 +446,23 @@ async def _query_text(request: Request) -> str | None:
     raise HTTPException(
         415, "POST a query as application/sparql-query or application/x-www-form-urlencoded"
     )
+
+
+#: What the quick reading of a query string leaves to Starlette's: a ``%`` not followed
+#: by two hex digits, and anything but printable ASCII.
+_UNUSUAL = re.compile(rb"%(?![0-9A-Fa-f]{2})|[^\x21-\x7e]")
+
+
+def query_values(raw: bytes) -> list[str]:
+    """The ``query`` parameters of a raw query string, as Starlette reads them
+    (``parse_qsl``: ``+`` is a space, ``%XX`` escapes are UTF-8). The usual form, a lone
+    ``query=`` of printable ASCII whose escapes are all whole, is decoded in C, as
+    quoted-printable once ``=`` is escaped and ``%`` and ``+`` made its escapes: Python's
+    own percent-decoding took a tenth of the event loop's time for each query."""
+    if raw.startswith(b"query=") and b"&" not in raw and not _UNUSUAL.search(raw, 6):
+        quoted = raw[6:].replace(b"=", b"=3D").replace(b"%", b"=").replace(b"+", b"=20")
+        return [binascii.a2b_qp(quoted).decode("utf-8", "replace")]
+    return QueryParams(raw).getlist("query")
 
 
 def _one_query(values: list[str]) -> str | None:

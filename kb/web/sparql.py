@@ -12,14 +12,18 @@ import collections
 import contextlib
 import csv
 import io
+import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import select
+import socket
 import stat
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +33,7 @@ import pyoxigraph
 
 from kb.errors import InputError, KBError, TimeLimitError
 from kb.interrupts import signals_blocked, worker_signals
-from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml
+from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml, solutions
 from kb.web.negotiation import RDF_FORMATS, Representation, choose
 from kb.worker import run_bounded
 
@@ -103,6 +107,8 @@ def outcome(
     fmt = choose(accept, formats)
     if fmt is None:
         return Outcome(formats, None)
+    if fmt.name == "json" and prepared.form in ("SELECT", "ASK"):
+        return Outcome(formats, fmt, _json_now(store, prepared, max_rows))
     answer = compute(store, prepared, max_rows)
     if fmt.name == "html":
         return Outcome(formats, fmt, answer=answer)
@@ -145,7 +151,7 @@ class Endpoint:
         # twice the cores: a worker waits for the event loop between queries, and the
         # loop serves many connections; with one a core, workers stood idle
         size = workers or 2 * max(2, os.cpu_count() or 2)
-        self._pool = _Pool(store, size, max_rows) if forking else None
+        self._pool = _AsyncPool(store, size, max_rows) if forking else None
         self._spare = _Pool(store, 1, max_rows) if forking else None
 
     def answer(self, text: str, source: str = "query") -> Answer:
@@ -247,8 +253,10 @@ def compute(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> 
 
 
 class _Worker:
+    """A forked query worker and the server's end of the socket pair joining them."""
+
     def __init__(self, context: Any, store: pyoxigraph.Store, max_rows: int) -> None:
-        self.connection, child = context.Pipe(duplex=True)
+        self.channel, child = socket.socketpair()
         self.process = context.Process(
             target=_serve_queries,
             args=(store, max_rows, child, os.getpid(), _in_main_thread()),
@@ -257,174 +265,341 @@ class _Worker:
         with signals_blocked():  # until the worker has its own handlers (worker_signals)
             self.process.start()
         child.close()
+        self.fd = self.channel.fileno()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
-            self.connection.close()
+            self.channel.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
 
 
-class _Pool:
-    """Idle workers wait in a queue; a request takes one, or waits for one as long as
-    its time limit allows. ``run`` blocks its thread; ``run_async`` waits in the event
-    loop (a pool serves one or the other)."""
+def _frame(payload: bytes) -> bytes:
+    """``payload`` as one message on a worker's socket: its length, then itself."""
+    return len(payload).to_bytes(8, "big") + payload
 
-    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+
+class _Frames:
+    """Messages read from a socket, bytes as they come: ``pop`` gives each whole one."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+
+    def pop(self) -> bytes | None:
+        buffer = self._buffer
+        if len(buffer) < 8:
+            return None
+        end = 8 + int.from_bytes(buffer[:8], "big")
+        if len(buffer) < end:
+            return None
+        payload = bytes(buffer[8:end])
+        del buffer[:end]
+        return payload
+
+
+class _Forks:
+    """Forking and ending the workers of a pool (each is ended by ``close``, idle or
+    busy, and waited for: no zombie is left to an init that may not reap it)."""
+
+    def __init__(self, store: pyoxigraph.Store, max_rows: int) -> None:
         self._context = multiprocessing.get_context("fork")
         self._store = store
         self._max_rows = max_rows
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
-        self._all: set[_Worker] = set()  # idle or busy: every one is ended by close()
+        self._all: set[_Worker] = set()
         self._guard = threading.Lock()
-        self._closed = False
-        try:
-            for _ in range(size):
-                self._idle.put(self._fork())
-        except BaseException:  # (Terminated between two forks: none is left behind)
-            self.close()
-            raise
+        self.closed = False
 
-    def _fork(self) -> _Worker:
+    def fork(self) -> _Worker:
         with self._guard:
-            if self._closed:
+            if self.closed:
                 raise InputError("the query workers are stopped: the server is ending")
             worker = _Worker(self._context, self._store, self._max_rows)
             self._all.add(worker)
         return worker
 
-    def _retire(self, worker: _Worker) -> None:
+    def retire(self, worker: _Worker) -> None:
         worker.stop()
         with self._guard:
             self._all.discard(worker)
+
+    def close(self) -> None:
+        with self._guard:
+            self.closed = True
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
+
+
+class _Pool:
+    """Idle workers wait in a queue; a request takes one, or waits for one as long as
+    its time limit allows; its thread waits for the answer (pages rendered in threads)."""
+
+    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+        self._forks = _Forks(store, max_rows)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        try:
+            for _ in range(size):
+                self._idle.put(self._forks.fork())
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
 
     def run(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise _busy(source, timeout) from None
-        worker = self._alive(worker)
+        if not worker.process.is_alive():
+            self._forks.retire(worker)
+            worker = self._forks.fork()
         healthy = False
         try:
-            worker.connection.send(task)
-            if not worker.connection.poll(timeout):
-                raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s")
-            ok, value = worker.connection.recv()
-            healthy = True
-        except (EOFError, OSError):
-            raise InputError(f"{source}: the query worker died") from None
-        finally:
-            self._give_back(worker, healthy)
-        if not ok:
-            raise value
-        return value
-
-    async def run_async(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        worker = self._alive(await self._take(deadline, timeout, source))
-        healthy = False
-        try:
-            worker.connection.send(task)
-            # the whole time limit for the query itself, however long it waited for a
-            # worker (a query given the rest of it would be cut short, its worker ended)
-            await _readable(worker.connection, timeout)
-            ok, value = worker.connection.recv()
+            worker.channel.sendall(_frame(pickle.dumps(task)))
+            payload = _receive(worker.channel, timeout)
             healthy = True
         except TimeoutError:
             raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s") from None
         except (EOFError, OSError):
             raise InputError(f"{source}: the query worker died") from None
         finally:
-            self._give_back(worker, healthy)
-        if not ok:
-            raise value
-        return value
-
-    async def _take(self, deadline: float, timeout: float, source: str) -> _Worker:
-        """An idle worker, or the first one given back while this request is the longest
-        waiting (first come, first served: a client just answered does not jump ahead)."""
-        if not self._waiting:
-            with contextlib.suppress(queue.Empty):
-                return self._idle.get_nowait()
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[_Worker] = loop.create_future()
-        self._waiting.append(waiter)
-        try:
-            return await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            raise _busy(source, timeout) from None
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():  # given one as it was cancelled
-                self._give_back(waiter.result(), True)
-            raise
-        finally:
-            # usually gone already (given a worker); deque.remove's ValueError would
-            # format the future's repr, a cost paid on each query of a busy server
-            if waiter in self._waiting:
-                self._waiting.remove(waiter)
-
-    def _alive(self, worker: _Worker) -> _Worker:
-        if worker.process.is_alive():
-            return worker
-        self._retire(worker)
-        return self._fork()
-
-    def _give_back(self, worker: _Worker, healthy: bool) -> None:
-        if not healthy:
-            self._retire(worker)
-            if self._closed:
-                return
-            worker = self._fork()
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(worker)
-                return
-        self._idle.put(worker)
+            if not healthy:
+                self._forks.retire(worker)
+                if not self._forks.closed:
+                    worker = self._forks.fork()
+            if not self._forks.closed:
+                self._idle.put(worker)
+        return _reply(payload, source)
 
     def close(self) -> None:
-        """End every worker, idle or busy, and wait for each (reaped: no zombie is left
-        to an init that may not reap it)."""
-        with self._guard:
-            self._closed = True
-            workers, self._all = list(self._all), set()
-        for worker in workers:
-            worker.stop()
+        self._forks.close()
+
+
+def _receive(channel: socket.socket, timeout: float) -> bytes:
+    """The next message on ``channel`` (TimeoutError when it has not all come within
+    ``timeout`` seconds, EOFError when the worker is gone)."""
+    frames = _Frames()
+    deadline = time.monotonic() + timeout
+    ready = select.poll()
+    ready.register(channel.fileno(), select.POLLIN)
+    while (payload := frames.pop()) is None:
+        left = deadline - time.monotonic()
+        if left <= 0 or not ready.poll(left * 1000):
+            raise TimeoutError
+        data = channel.recv(1 << 16)
+        if not data:
+            raise EOFError
+        frames.feed(data)
+    return payload
+
+
+def _reply(payload: bytes, source: str) -> Any:
+    """A worker's answer, or the error it sent raised here."""
+    try:
+        ok, value = pickle.loads(payload)
+    except Exception:  # (an error whose class cannot be rebuilt here)
+        raise InputError(f"{source}: the query worker's answer could not be read") from None
+    if not ok:
+        raise value
+    return value
+
+
+def _write(fd: int, data: bytes) -> int:
+    """What of ``data`` a non-blocking write to ``fd`` took at once."""
+    try:
+        return os.write(fd, data)
+    except BlockingIOError:
+        return 0
+
+
+class _Link:
+    """The event loop's hold on one worker: the reply awaited from it and its deadline."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.frames = _Frames()
+        self.reply: asyncio.Future[bytes] | None = None
+        self.deadline = 0.0
+        self.timeout = 0.0
+        self.source = "query"
+
+
+@dataclass
+class _Waiter:
+    """A request waiting for a worker until ``deadline``, its time limit."""
+
+    future: asyncio.Future[_Link]
+    deadline: float
+    source: str
+    timeout: float
+
+
+class _AsyncPool:
+    """Workers waited on by the event loop itself: each worker's socket is watched for
+    as long as it lives (no registration per query), a query is one write to an idle
+    worker and its answer one read, and one timer ends the worker of any query past its
+    time limit (a fresh one is forked in its place). A request finds an idle worker or
+    waits for one as long as its time limit allows, first come, first served."""
+
+    def __init__(self, store: pyoxigraph.Store, size: int, max_rows: int) -> None:
+        self._forks = _Forks(store, max_rows)
+        self._idle: collections.deque[_Link] = collections.deque()
+        self._waiting: collections.deque[_Waiter] = collections.deque()
+        self._busy: set[_Link] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        try:
+            for _ in range(size):
+                self._idle.append(_Link(self._forks.fork()))
+        except BaseException:  # (Terminated between two forks: none is left behind)
+            self.close()
+            raise
+
+    async def run_async(self, task: tuple[Any, ...], timeout: float, source: str) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._watch(loop)
+        link = await self._take(loop.time() + timeout, timeout, source)
+        reply: asyncio.Future[bytes] = loop.create_future()
+        link.reply = reply
+        # the whole time limit for the query itself, however long it waited for a
+        # worker (a query given the rest of it would be cut short, its worker ended)
+        link.deadline = loop.time() + timeout
+        link.source, link.timeout = source, timeout
+        self._busy.add(link)
+        self._arm(link.deadline)
+        data = _frame(pickle.dumps(task))
+        try:
+            sent = _write(link.worker.fd, data)
+            if sent < len(data):  # a long query and a full socket buffer: the rest waits
+                await loop.sock_sendall(link.worker.channel, data[sent:])
+        except OSError:
+            self._lost(link)
+        # a request cancelled here leaves its worker busy until it answers (or its
+        # deadline ends it): the answer is then dropped
+        return _reply(await reply, source)
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch every worker's socket from ``loop`` (the first loop, or a new one after
+        the last was closed, as a test's asyncio.run does)."""
+        self._loop, self._timer = loop, None
+        self._waiting.clear()  # (their loop is closed: none is awaited any more)
+        for link in self._busy:  # answers still to come, which nobody awaits now
+            link.reply = None
+        for link in [*self._idle, *self._busy]:
+            link.worker.channel.setblocking(False)
+            loop.add_reader(link.worker.fd, self._readable, link)
+        for link in list(self._idle):  # died before it was watched: no end-of-file came
+            if not link.worker.process.is_alive():
+                self._lost(link)
+        if self._busy:
+            self._arm(min(b.deadline for b in self._busy))
+
+    def _readable(self, link: _Link) -> None:
+        try:
+            data = os.read(link.worker.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._lost(link)
+            return
+        link.frames.feed(data)
+        payload = link.frames.pop()
+        if payload is None:
+            return
+        self._busy.discard(link)
+        reply, link.reply = link.reply, None
+        if reply is not None and not reply.done():
+            reply.set_result(payload)
+        self._give_back(link)
+
+    def _lost(self, link: _Link) -> None:
+        """The worker died (or its socket failed): its query fails, a new one is forked."""
+        self._end(link, InputError(f"{link.source}: the query worker died"))
+
+    def _arm(self, at: float) -> None:
+        """Have the one timer wake at ``at`` at the latest."""
+        assert self._loop is not None
+        if self._timer is not None:
+            if self._timer_at <= at:
+                return
+            self._timer.cancel()
+        self._timer, self._timer_at = self._loop.call_at(at, self._sweep), at
+
+    def _sweep(self) -> None:
+        """End the worker of each query past its time limit, and fail each request that
+        waited for a worker as long as its own limit; wake again at the next deadline."""
+        self._timer = None
+        assert self._loop is not None
+        now = self._loop.time()
+        for waiter in self._waiting:  # first: a worker freed now is not theirs
+            if waiter.deadline <= now and not waiter.future.done():
+                waiter.future.set_exception(_busy(waiter.source, waiter.timeout))
+        for link in [b for b in self._busy if b.deadline <= now]:
+            ran = f"{link.source}: query ran longer than {link.timeout:g} s"
+            self._end(link, TimeLimitError(ran))
+        deadlines = [b.deadline for b in self._busy]
+        deadlines += [w.deadline for w in self._waiting if not w.future.done()]
+        if deadlines:
+            self._arm(min(deadlines))
+
+    def _end(self, link: _Link, error: KBError) -> None:
+        """End ``link``'s worker, failing its query with ``error``; fork one in its place."""
+        assert self._loop is not None
+        self._busy.discard(link)
+        with contextlib.suppress(ValueError, KeyError):
+            self._idle.remove(link)
+        self._loop.remove_reader(link.worker.fd)
+        reply, link.reply = link.reply, None
+        if reply is not None and not reply.done():
+            reply.set_exception(error)
+        self._forks.retire(link.worker)
+        if self._forks.closed:
+            return
+        fresh = _Link(self._forks.fork())
+        fresh.worker.channel.setblocking(False)
+        self._loop.add_reader(fresh.worker.fd, self._readable, fresh)
+        self._give_back(fresh)
+
+    async def _take(self, deadline: float, timeout: float, source: str) -> _Link:
+        """An idle worker, or the first one given back while this request is the longest
+        waiting (first come, first served: a client just answered does not jump ahead)."""
+        if self._idle and not self._waiting:
+            return self._idle.popleft()
+        # no asyncio.wait_for: its timer, task and callbacks per request cost the loop
+        # more than the query's own hand-off; the pool's one timer ends the wait
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), deadline, source, timeout)
+        self._waiting.append(waiter)
+        self._arm(deadline)
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._give_back(future.result())  # given one as it was cancelled
+            raise
+
+    def _give_back(self, link: _Link) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft().future
+            if not waiter.done():
+                waiter.set_result(link)
+                return
+        self._idle.append(link)
+
+    def close(self) -> None:
+        """End every worker, idle or busy, and wait for each."""
+        self._forks.close()
 
 
 def _busy(source: str, timeout: float) -> TimeLimitError:
     return TimeLimitError(f"{source}: every query worker was busy for {timeout:g} s")
-
-
-async def _readable(connection: Any, timeout: float) -> None:
-    """Wait until ``connection`` has data (TimeoutError after ``timeout`` seconds)."""
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    def expire() -> None:
-        if not ready.done():
-            ready.set_exception(TimeoutError())
-
-    fd = connection.fileno()
-    loop.add_reader(fd, wake)
-    # a timer, not asyncio.wait_for: its extra future and callbacks cost the event loop
-    # more per query than the pipe itself
-    timer = loop.call_later(max(0.0, timeout), expire)
-    try:
-        await ready
-    finally:
-        timer.cancel()
-        loop.remove_reader(fd)
-        # uvloop leaves a watched fd non-blocking: recv() of an answer longer than the
-        # pipe holds then failed half-read (EAGAIN), as if the worker had died
-        os.set_blocking(fd, True)
 
 
 def _die_with_parent() -> None:
@@ -437,30 +612,46 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
 
 
+def _yield_to_the_loop() -> None:
+    """Where the system allows, schedule this worker as a batch job: woken by a query,
+    it waits for a free core rather than taking the one the event loop runs on (every
+    query passes through that one loop; a worker preempting it delays them all)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
 def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
 def _serve_queries(
-    store: pyoxigraph.Store, max_rows: int, connection: Any, server: int, bind: bool
+    store: pyoxigraph.Store, max_rows: int, channel: socket.socket, server: int, bind: bool
 ) -> None:
     """A worker's loop: do each task sent until the server goes away (checked each
-    second: other workers hold copies of this pipe's far end, so no end-of-file comes)."""
+    second: where the server's sockets are not closed here, other workers hold copies of
+    this socket's far end, and no end-of-file comes)."""
     worker_signals()
-    _close_inherited_sockets(keep=connection.fileno())
+    _close_inherited_sockets(keep=channel.fileno())
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
-    # one poll object for the worker's life: Connection.poll builds a selector each call
+    _yield_to_the_loop()
+    fd = channel.fileno()
     ready = select.poll()
-    ready.register(connection.fileno(), select.POLLIN)
+    ready.register(fd, select.POLLIN)
+    frames = _Frames()
     while True:
         try:
-            if not ready.poll(1000):
-                if os.getppid() != server:
+            while (payload := frames.pop()) is None:
+                if not ready.poll(1000):
+                    if os.getppid() != server:
+                        return
+                    continue
+                data = os.read(fd, 1 << 16)
+                if not data:
                     return
-                continue
-            task = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+                frames.feed(data)
+            task = pickle.loads(payload)
+        except (OSError, KeyboardInterrupt):
             return
         try:
             reply: tuple[bool, Any] = (True, _do(store, max_rows, task))
@@ -469,7 +660,11 @@ def _serve_queries(
         except Exception as exc:  # sent back and re-raised in the server
             reply = (False, InputError(str(exc)))
         try:
-            connection.send(reply)
+            answer = pickle.dumps(reply)
+        except Exception as exc:  # (an error that cannot be pickled: its words)
+            answer = pickle.dumps((False, InputError(str(exc))))
+        try:
+            channel.sendall(_frame(answer))
         except (OSError, KeyboardInterrupt):
             return
 
@@ -554,6 +749,81 @@ def _json(answer: Answer) -> bytes:
     ]
     document = {"head": {"vars": list(answer.variables)}, "results": {"bindings": bindings}}
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"
+
+
+def _json_now(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> bytes:
+    """``prepared``'s answer as SPARQL JSON, cut at ``max_rows`` rows. pyoxigraph writes
+    it while it is small (up to JSON_BUDGET bytes, counted as they come); a larger one is
+    written here row by row, the rows past the cap never computed."""
+    written = _Bounded(JSON_BUDGET)
+    try:
+        found = solutions(store, prepared)
+        found.serialize(written, format=pyoxigraph.QueryResultsFormat.JSON)
+    except _Bounded.Full:
+        return _json_rows(solutions(store, prepared), max_rows)
+    document = b"".join(written.parts)
+    # a row takes three bytes at least ("{}," ): a shorter answer cannot pass the cap
+    if len(document) > 3 * max_rows:
+        parsed = json.loads(document)
+        rows = parsed.get("results", {}).get("bindings", [])
+        if len(rows) > max_rows:
+            parsed["results"]["bindings"] = rows[:max_rows]
+            document = json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode()
+    return document + b"\n"
+
+
+#: The longest SPARQL JSON answer pyoxigraph writes in one piece.
+JSON_BUDGET = 1 << 20
+
+
+class _Bounded:
+    """A file pyoxigraph writes to, full past ``budget`` bytes (it raises ``Full``)."""
+
+    class Full(Exception):
+        pass
+
+    def __init__(self, budget: int) -> None:
+        self.parts: list[bytes] = []
+        self._left = budget
+
+    def write(self, data: bytes) -> int:
+        self._left -= len(data)
+        if self._left < 0:
+            raise _Bounded.Full
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _json_rows(found: Any, max_rows: int) -> bytes:
+    """SPARQL JSON written from pyoxigraph's terms as they come, cut at ``max_rows``."""
+    if isinstance(found, pyoxigraph.QueryBoolean):
+        return _json(Answer("ASK", boolean=bool(found)))
+    names = [variable.value for variable in found.variables]
+    bindings = [
+        {name: _json_term(term) for name, term in zip(names, row, strict=True) if term is not None}
+        for row in itertools.islice(found, max_rows)
+    ]
+    document = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False).encode() + b"\n"
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    kind = type(term)
+    if kind is pyoxigraph.NamedNode:
+        return {"type": "uri", "value": term.value}
+    if kind is pyoxigraph.Literal:
+        found = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            found["datatype"] = term.datatype.value
+        return found
+    if kind is pyoxigraph.BlankNode:
+        return {"type": "bnode", "value": term.value}
+    return parse_term(str(term))  # a quoted triple: as its N-Triples text reads
 
 
 def _xml(answer: Answer) -> bytes:
