@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -253,24 +253,73 @@ def validate_compiled(
     found: dict[int, list[Result]] = {}
     left = Counter(task.shape for task in tasks)
     done = len(unsupported)
-    pool = ThreadPoolExecutor(max(1, workers))
+    lanes = _Lanes(tasks, evaluate, max(1, workers))
     try:
-        # The costliest-looking tasks first, so that no long one starts last and leaves
-        # the other thread idle at the end (results are still merged in shape order).
-        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
-        futures = {pool.submit(evaluate, tasks[i]): i for i in order}
-        for future in as_completed(futures):
-            found[futures[future]] = future.result()
-            left[tasks[futures[future]].shape] -= 1
-            if progress and not left[tasks[futures[future]].shape]:
+        for future in as_completed(lanes.futures):
+            index = lanes.futures[future]
+            found[index] = future.result()
+            left[tasks[index].shape] -= 1
+            if progress and not left[tasks[index].shape]:
                 done += 1
                 progress(done, len(targeted))
     finally:
         # On an error or Ctrl-C, tasks not yet started are dropped, not run to the end.
-        pool.shutdown(wait=True, cancel_futures=True)
+        lanes.close()
     # in shape order (and query order within a shape), whichever thread finished first
     results = [result for i in range(len(tasks)) for result in found[i]]
     return Report(conforms=True, unsupported=unsupported).adding(results)
+
+
+class _Lanes:
+    """``tasks`` run by ``workers`` threads, the costliest-looking first (so that no long
+    one starts last and leaves the other threads idle at the end). The first thread takes
+    the tasks without a probe (whole-set SHACL-SPARQL joins, whose hash tables are the
+    engine's largest allocations) before any probe; the others take the probes first. So
+    the largest joins run one after another on one thread: when any thread took any task,
+    two of them ran side by side and the peak at 1M triples was 623 MB; now 548 MB (one
+    thread: 522 MB), in the same wall time (each thread's allocator arena keeps what its
+    largest query took)."""
+
+    def __init__(self, tasks: list[_Task], evaluate: Callable[[_Task], Any], workers: int):
+        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
+        self._joins = deque(i for i in order if not tasks[i].probe)
+        self._probes = deque(i for i in order if tasks[i].probe)
+        self._lock = threading.Lock()
+        self._tasks, self._evaluate = tasks, evaluate
+        #: Each task's future, and its index in ``tasks``.
+        self.futures: dict[Future[Any], int] = {Future(): i for i in range(len(tasks))}
+        self._by_index = {i: future for future, i in self.futures.items()}
+        self._threads = [
+            threading.Thread(target=self._work, args=(lane == 0,), daemon=True)
+            for lane in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _next(self, first: bool) -> int | None:
+        with self._lock:
+            preferred, other = (self._joins, self._probes) if first else (self._probes, self._joins)
+            for tasks in (preferred, other):
+                if tasks:
+                    return tasks.popleft()
+            return None
+
+    def _work(self, first: bool) -> None:
+        while (index := self._next(first)) is not None:
+            future = self._by_index[index]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self._evaluate(self._tasks[index]))
+            except BaseException as exc:  # handed to the thread waiting on the future
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        """Drop the tasks not yet started and wait for the running ones."""
+        for future in self.futures:
+            future.cancel()
+        for thread in self._threads:
+            thread.join()
 
 
 def _check_source(data: Source, queries: list[Query]) -> None:
