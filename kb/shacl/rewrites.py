@@ -81,13 +81,17 @@ SELECT ?this ?path ?value WHERE {{
 # found by grouping the statements once (as written, every two statement nodes of a
 # subject are paired, and each subject has dozens). A pair is reported only when both
 # nodes are IRIs (STR of a blank node is an error, so the written FILTER drops it), so
-# only IRIs are grouped; ?other is every statement node after the first in IRI order.
+# only IRIs are grouped; ?other is every statement node after the first in IRI order,
+# found by joining the few triples the grouping keeps back to their statement nodes
+# (a ?first below ?other) rather than by carrying MIN(STR(?statement)) through the
+# grouping: the same rows, and the query's own peak at 1M triples 78 -> 60 MB, its CPU
+# time 0.81 -> 0.56 s (no string made per statement).
 _FACT_MANY_STATEMENTS = (
     _PREFIXES
     + f"""
 SELECT DISTINCT ?this ?path ?value ?other WHERE {{
     {{
-        SELECT ?this ?path ?value (MIN(STR(?statement)) AS ?first) WHERE {{
+        SELECT ?this ?path ?value WHERE {{
             ?statement rdf:subject ?this ; rdf:predicate ?path ; rdf:object ?value .
             FILTER (isIRI(?statement))
         }}
@@ -96,16 +100,18 @@ SELECT DISTINCT ?this ?path ?value ?other WHERE {{
     }}
     {FOCUS}
     ?this ?path ?value .
+    ?first rdf:subject ?this ; rdf:predicate ?path ; rdf:object ?value .
     ?other rdf:subject ?this ; rdf:predicate ?path ; rdf:object ?value .
-    FILTER (STR(?other) > ?first)
+    FILTER (isIRI(?first) && STR(?other) > STR(?first))
 }}
 """
 )
 
 # kbsh:StatementWordsShape-sparql and kbsh:StatementNoteShape-sparql: the statements of
 # the bases named are looked up by basis (not every statement's basis read and tested),
-# and those with an annotation (a note) are taken out by one anti-join (MINUS) rather
-# than by a lookup per statement.
+# and those with an annotation (a note) are taken out by a lookup per statement (FILTER
+# NOT EXISTS, ?this bound): a MINUS built a hash of every annotation's body, which at 1M
+# triples made the words query's own peak 47 MB against 21 MB now, at about the same CPU.
 _STATEMENT_WITHOUT = (
     _PREFIXES
     + f"""
@@ -115,7 +121,7 @@ SELECT ?this ?path ?value WHERE {{
         ?this kb:basis ?value .
         {FOCUS}
     }}
-    MINUS {{ %s }}
+    FILTER NOT EXISTS {{ %s }}
     BIND (kb:basis AS ?path)
 }}
 """
