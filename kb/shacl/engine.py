@@ -276,9 +276,9 @@ class _Lanes:
     the tasks without a probe (whole-set SHACL-SPARQL joins, whose hash tables are the
     engine's largest allocations) before any probe; the others take the probes first. So
     the largest joins run one after another on one thread: when any thread took any task,
-    two of them ran side by side and the peak at 1M triples was 623 MB; now 548 MB (one
-    thread: 522 MB), in the same wall time (each thread's allocator arena keeps what its
-    largest query took)."""
+    two of them ran side by side and the peak at 1M triples was 623 MB, against 548 MB
+    this way in the same wall time (each thread's allocator arena keeps what its largest
+    query took; benchmarks/findings.md has the later figures)."""
 
     def __init__(self, tasks: list[_Task], evaluate: Callable[[_Task], Any], workers: int):
         order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
