@@ -691,3 +691,66 @@ def test_an_unknown_question_page_names_no_command_line_option(hostile_site: Sit
     assert b"kb query" not in body and b"--list" not in body  # before: see kb query --list
     result = kb("query", "zzzzzz")
     assert result.exit_code == 2 and "see kb query --list" in result.stderr
+
+
+# --- long operator chains: no bracket nests, yet pyoxigraph's tree overflows its stack ---
+
+#: Texts under the endpoint's 32,000 characters whose parse tree is thousands deep without
+#: one bracket nesting another: before, each killed the process with SIGSEGV in
+#: pyoxigraph 0.5 (a web worker, ``kb query --timeout 0``, ``kb validate``'s engine).
+_CHAINS = {
+    "negations": "SELECT * { FILTER(" + "!" * 12000 + "true) }",
+    "sums": "SELECT * { FILTER(" + "+".join(["1"] * 9000) + " > 0) }",
+    "minus groups": "SELECT * { " + "MINUS{}" * 4400 + " }",
+    "quoted triples": "SELECT * { "
+    + "<< " * 3000
+    + "<a:a> <a:b> <a:c>"
+    + " >> <a:p> <a:o>" * 3000
+    + " }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CHAINS))
+def test_a_long_operator_chain_is_refused_as_too_deep(name: str) -> None:
+    from kb.sparql_text import check_nesting
+
+    with pytest.raises(InputError, match="operators"):
+        check_nesting(_CHAINS[name], "q.rq")
+    check_nesting("SELECT * { FILTER(!!(1 + 2 - 3 * 4 / 5 > 0 || !true)) } # " + "!" * 5000)
+
+
+def test_kb_query_refuses_a_long_negation_chain_in_one_line(tmp_path: Path) -> None:
+    query = tmp_path / "chain.rq"
+    query.write_text(_CHAINS["negations"])
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "operators" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_long_operator_chain_is_a_400_from_the_endpoint(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/sparql?query=" + quote(_CHAINS["sums"]).encode())
+    assert status == 400 and b"operators" in body, (status, body[:300])
+
+
+def test_a_long_operator_chain_in_shapes_is_refused_not_a_crash() -> None:
+    import pyoxigraph as ox
+
+    from kb.shacl.model import ShapesFailure
+    from kb.shacl.sparql import refuse_service
+
+    shapes = ox.Store()
+    select = _CHAINS["negations"].replace("SELECT *", "SELECT $this")
+    shapes.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/c"),
+            ox.NamedNode("http://www.w3.org/ns/shacl#select"),
+            ox.Literal(select),
+        )
+    )
+    with pytest.raises(ShapesFailure, match="operators"):
+        refuse_service(shapes)
