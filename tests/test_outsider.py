@@ -754,3 +754,41 @@ def test_a_long_operator_chain_in_shapes_is_refused_not_a_crash() -> None:
     )
     with pytest.raises(ShapesFailure, match="operators"):
         refuse_service(shapes)
+
+
+# --- the endpoint's pooled workers: memory capped as kb query's worker is ---
+
+
+def _doubling(times: int) -> str:
+    """A short query whose one string doubles ``times`` times (2**(times+1) bytes)."""
+    binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(times))
+    return f'SELECT (STRLEN(?v{times}) AS ?n) {{ BIND("ab" AS ?v0) {binds} }}'
+
+
+def test_a_pooled_query_past_the_memory_limit_fails_and_the_pool_serves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, the pool's workers had no cap: 40 doublings in 700 characters asked for a
+    terabyte, and the machine's out-of-memory killer chose what to end."""
+    import pyoxigraph as ox
+
+    from kb.web.sparql import Endpoint
+
+    monkeypatch.setenv("KB_MEMORY_LIMIT_MB", "150")
+    endpoint = Endpoint(ox.Store(), timeout=60, workers=1)
+    try:
+        with pytest.raises(InputError, match="worker died"):
+            endpoint.answer(_doubling(28))  # 512 MB
+        assert endpoint.answer(_doubling(3)).rows == (
+            ('"16"^^<http://www.w3.org/2001/XMLSchema#integer>',),
+        )
+
+        async def pooled() -> None:
+            with pytest.raises(InputError, match="worker died"):
+                await endpoint.respond(_doubling(28), "application/sparql-results+json")
+            found = await endpoint.respond(_doubling(3), "application/sparql-results+json")
+            assert b'"16"' in found.body
+
+        asyncio.run(pooled())
+    finally:
+        endpoint.close()
