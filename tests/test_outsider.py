@@ -792,3 +792,30 @@ def test_a_pooled_query_past_the_memory_limit_fails_and_the_pool_serves_on(
         asyncio.run(pooled())
     finally:
         endpoint.close()
+
+
+def test_a_pooled_answer_past_its_byte_limit_is_refused_in_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, an answer of 10,000 rows of long strings went whole to the server's own
+    process (whose memory no cap bounds), each concurrent one a copy more."""
+    import pyoxigraph as ox
+
+    from kb.web import sparql
+
+    monkeypatch.setattr(sparql, "MAX_ANSWER_BYTES", 4000, raising=False)
+    endpoint = sparql.Endpoint(ox.Store(), timeout=60, workers=1)
+    big = _doubling(11).replace("(STRLEN(?v11) AS ?n)", "?v11")  # 4 KB
+    try:
+        with pytest.raises(InputError, match="larger than 4000 bytes"):
+            endpoint.answer(big)
+
+        async def pooled() -> None:
+            with pytest.raises(InputError, match="larger than 4000 bytes"):
+                await endpoint.respond(big, "text/csv")
+            found = await endpoint.respond(_doubling(3), "text/csv")
+            assert found.body == b"n\r\n16\r\n"
+
+        asyncio.run(pooled())
+    finally:
+        endpoint.close()

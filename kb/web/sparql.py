@@ -41,6 +41,9 @@ from kb.worker import cap_memory, memory_limit_mb, run_bounded
 MAX_QUERY_CHARS = 32_000
 #: Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) an answer may hold; more are cut.
 MAX_ROWS = 10_000
+#: Bytes a worker may send back for one query (a larger answer fails in the worker): the
+#: server's own process holds each answer whole, with no memory cap of its own.
+MAX_ANSWER_BYTES = 64 << 20
 #: Seconds a query may run.
 DEFAULT_TIMEOUT = 10.0
 #: Answers kept, each of at most CACHED_ROWS rows or triples (bounding the memory).
@@ -674,6 +677,9 @@ def _serve_queries(
             answer = pickle.dumps(reply)
         except Exception as exc:  # (an error that cannot be pickled: its words)
             answer = pickle.dumps((False, InputError(str(exc))))
+        if len(answer) > MAX_ANSWER_BYTES:
+            too_large = f"query: the answer is larger than {MAX_ANSWER_BYTES} bytes"
+            answer = pickle.dumps((False, InputError(too_large)))
         try:
             channel.sendall(_frame(answer))
         except (OSError, KeyboardInterrupt):
