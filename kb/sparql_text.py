@@ -111,6 +111,28 @@ _SCAN = re.compile(
 )
 
 
+def normalised(query: str) -> str:
+    """``query`` with each run of white space and comments between tokens made one space
+    (strings, IRIs and escapes kept as written): two texts normalised alike are the same
+    tokens, so mean the same.
+
+    >>> normalised("SELECT  ?s  # a comment\\n { ?s ?p 'a  b' }")
+    "SELECT ?s { ?s ?p 'a  b' }"
+    """
+    parts: list[str] = []
+    gap = False
+    for match in _SCAN.finditer(query):
+        text = match.group()
+        if match.lastgroup == "skip" and not text.startswith("\\"):
+            gap = True
+            continue
+        if gap and parts:
+            parts.append(" ")
+        parts.append(text)
+        gap = False
+    return "".join(parts)
+
+
 def uses_keyword(query: str, name: str) -> bool:
     """Whether pyoxigraph may read the keyword ``name`` in ``query``: a word holding it in
     any case, not the local part of a prefixed name, in any reading of ``query``.
