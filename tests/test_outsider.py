@@ -857,3 +857,24 @@ def test_a_rewrite_is_not_used_for_a_constraint_whose_comment_swallows_a_pattern
     assert rewrite(prefixes, spaced, "?this a ?c .") is not None
     in_string = select.replace('"https://w3id.org/lifesci-news-kb/id/"', '"https: //w3id"')
     assert rewrite(prefixes, in_string, "?this a ?c .") is None
+
+
+def test_a_shape_with_a_long_sh_in_list_is_validated_not_a_crash(tmp_path: Path) -> None:
+    """sh:in compiles to a chain of sameTerm(...) || ...: 20,000 values killed kb
+    validate with SIGSEGV (pyoxigraph's parser); the fast engine now leaves such a shape
+    to pySHACL, which reports it."""
+    values = " ".join(f"<http://example.org/v{i}>" for i in range(20000))
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f"  sh:in ( {values} ) .\n"
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-500:])
+    assert "validated by pySHACL" in done.stderr and "not in list" in done.stdout
