@@ -878,3 +878,24 @@ def test_a_shape_with_a_long_sh_in_list_is_validated_not_a_crash(tmp_path: Path)
     )
     assert done.returncode == 1, (done.returncode, done.stderr[-500:])
     assert "validated by pySHACL" in done.stderr and "not in list" in done.stdout
+
+
+def test_shapes_nested_past_the_recursion_limit_are_refused_in_one_line(tmp_path: Path) -> None:
+    """5,000 sh:not one inside the other: before, a RecursionError's traceback (exit 1)."""
+    nested = "[ sh:hasValue <http://example.org/a> ]"
+    for _ in range(5000):
+        nested = f"[ sh:not {nested} ]"
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f"  sh:not {nested} .\n"
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    assert "nest too deep" in done.stderr and "Traceback" not in done.stderr
