@@ -899,3 +899,20 @@ def test_shapes_nested_past_the_recursion_limit_are_refused_in_one_line(tmp_path
     )
     assert done.returncode == 2, (done.returncode, done.stderr[-500:])
     assert "nest too deep" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"/sparql?query=ASK+%7B%7D&update=INSERT+DATA+%7B%3Chttp://a%3E+%3Chttp://b%3E+1%7D",
+        b"/sparql?%75pdate=INSERT+DATA+%7B%3Chttp://a%3E+%3Chttp://b%3E+1%7D",
+        b"/sparql?update=DROP+ALL&query=ASK+%7B%7D",
+    ],
+)
+def test_an_update_parameter_in_a_get_is_refused_as_in_a_form(
+    hostile_site: Site, raw: bytes
+) -> None:
+    """A POSTed form naming ``update`` was refused; in a GET it was dropped and the query
+    answered 200 (or the empty form shown), as if the update had been accepted."""
+    status, _, body = call(hostile_site, raw, headers={"accept": "text/csv"})
+    assert status == 400 and b"updates are refused" in body, (status, body[:200])
