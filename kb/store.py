@@ -213,8 +213,11 @@ class _Checked(io.RawIOBase):
             require_size(self._path, self.done, self._limit)
         if b"\x00" in data:
             raise _Unreadable
-        if self.blank and data and not data.isspace():
-            self.blank = False
+        if self.blank:
+            # (the leading BOM _stream drops is no content: a file of it alone is empty)
+            if self.done == count and data.startswith(UTF8_BOM):
+                data = data[len(UTF8_BOM) :]
+            self.blank = not data or data.isspace()
         if self._progress is not None and (self.done >= self._next_report or not count):
             self._report(self._progress)
         return count

@@ -128,8 +128,9 @@ def _line_of(path: Path, near: str | None) -> int | None:
 
 @contextlib.contextmanager
 def _engine_refusals() -> Iterator[None]:
-    """What pySHACL raises on shapes it cannot use, as ShapesRefused (one line, exit 2):
-    a SHACL-SPARQL syntax error (pyparsing), $shapesGraph (NotImplementedError)."""
+    """What the engines raise on shapes they cannot use, as ShapesRefused (one line, exit
+    2): a SHACL-SPARQL syntax error (pyparsing), $shapesGraph (NotImplementedError),
+    shapes nested past Python's recursion limit (RecursionError)."""
     from pyparsing.exceptions import ParseBaseException
 
     try:
@@ -140,6 +141,9 @@ def _engine_refusals() -> Iterator[None]:
     except ParseBaseException as exc:
         message = f"SPARQL syntax error in a SHACL-SPARQL constraint: {exc}"
         raise ShapesRefused(message, exc.line.strip()) from None
+    except RecursionError:  # (either engine reads shapes within shapes recursively)
+        message = "the shapes nest too deep to validate (shapes within shapes, lists, paths)"
+        raise ShapesRefused(message, None) from None
 
 
 def validate_endpoint(

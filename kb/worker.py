@@ -91,7 +91,7 @@ def _work(
     try:
         if limit:
             _silence_native_stderr()
-            _cap_memory(limit)
+            cap_memory(limit)
         sender.send((True, job(*args)))
     except MemoryError as exc:  # a term past the parser's limit, else the memory cap
         sender.send((False, term_too_long(exc, what)))
@@ -118,7 +118,7 @@ def _silence_native_stderr() -> None:
     os.close(devnull)
 
 
-def _cap_memory(limit_mb: int) -> None:
+def cap_memory(limit_mb: int) -> None:
     """Cap this process's address space at what it holds now plus ``limit_mb``."""
     try:
         with open("/proc/self/statm") as statm:

@@ -691,3 +691,228 @@ def test_an_unknown_question_page_names_no_command_line_option(hostile_site: Sit
     assert b"kb query" not in body and b"--list" not in body  # before: see kb query --list
     result = kb("query", "zzzzzz")
     assert result.exit_code == 2 and "see kb query --list" in result.stderr
+
+
+# --- long operator chains: no bracket nests, yet pyoxigraph's tree overflows its stack ---
+
+#: Texts under the endpoint's 32,000 characters whose parse tree is thousands deep without
+#: one bracket nesting another: before, each killed the process with SIGSEGV in
+#: pyoxigraph 0.5 (a web worker, ``kb query --timeout 0``, ``kb validate``'s engine).
+_CHAINS = {
+    "negations": "SELECT * { FILTER(" + "!" * 12000 + "true) }",
+    "sums": "SELECT * { FILTER(" + "+".join(["1"] * 9000) + " > 0) }",
+    "minus groups": "SELECT * { " + "MINUS{}" * 4400 + " }",
+    "quoted triples": "SELECT * { "
+    + "<< " * 3000
+    + "<a:a> <a:b> <a:c>"
+    + " >> <a:p> <a:o>" * 3000
+    + " }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CHAINS))
+def test_a_long_operator_chain_is_refused_as_too_deep(name: str) -> None:
+    from kb.sparql_text import check_nesting
+
+    with pytest.raises(InputError, match="operators"):
+        check_nesting(_CHAINS[name], "q.rq")
+    check_nesting("SELECT * { FILTER(!!(1 + 2 - 3 * 4 / 5 > 0 || !true)) } # " + "!" * 5000)
+
+
+def test_kb_query_refuses_a_long_negation_chain_in_one_line(tmp_path: Path) -> None:
+    query = tmp_path / "chain.rq"
+    query.write_text(_CHAINS["negations"])
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "operators" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_long_operator_chain_is_a_400_from_the_endpoint(hostile_site: Site) -> None:
+    status, _, body = call(hostile_site, b"/sparql?query=" + quote(_CHAINS["sums"]).encode())
+    assert status == 400 and b"operators" in body, (status, body[:300])
+
+
+def test_a_long_operator_chain_in_shapes_is_refused_not_a_crash() -> None:
+    import pyoxigraph as ox
+
+    from kb.shacl.model import ShapesFailure
+    from kb.shacl.sparql import refuse_service
+
+    shapes = ox.Store()
+    select = _CHAINS["negations"].replace("SELECT *", "SELECT $this")
+    shapes.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/c"),
+            ox.NamedNode("http://www.w3.org/ns/shacl#select"),
+            ox.Literal(select),
+        )
+    )
+    with pytest.raises(ShapesFailure, match="operators"):
+        refuse_service(shapes)
+
+
+# --- the endpoint's pooled workers: memory capped as kb query's worker is ---
+
+
+def _doubling(times: int) -> str:
+    """A short query whose one string doubles ``times`` times (2**(times+1) bytes)."""
+    binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(times))
+    return f'SELECT (STRLEN(?v{times}) AS ?n) {{ BIND("ab" AS ?v0) {binds} }}'
+
+
+def test_a_pooled_query_past_the_memory_limit_fails_and_the_pool_serves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, the pool's workers had no cap: 40 doublings in 700 characters asked for a
+    terabyte, and the machine's out-of-memory killer chose what to end."""
+    import pyoxigraph as ox
+
+    from kb.web.sparql import Endpoint
+
+    monkeypatch.setenv("KB_MEMORY_LIMIT_MB", "150")
+    endpoint = Endpoint(ox.Store(), timeout=60, workers=1)
+    try:
+        with pytest.raises(InputError, match="worker died"):
+            endpoint.answer(_doubling(28))  # 512 MB
+        assert endpoint.answer(_doubling(3)).rows == (
+            ('"16"^^<http://www.w3.org/2001/XMLSchema#integer>',),
+        )
+
+        async def pooled() -> None:
+            with pytest.raises(InputError, match="worker died"):
+                await endpoint.respond(_doubling(28), "application/sparql-results+json")
+            found = await endpoint.respond(_doubling(3), "application/sparql-results+json")
+            assert b'"16"' in found.body
+
+        asyncio.run(pooled())
+    finally:
+        endpoint.close()
+
+
+def test_a_pooled_answer_past_its_byte_limit_is_refused_in_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, an answer of 10,000 rows of long strings went whole to the server's own
+    process (whose memory no cap bounds), each concurrent one a copy more."""
+    import pyoxigraph as ox
+
+    from kb.web import sparql
+
+    monkeypatch.setattr(sparql, "MAX_ANSWER_BYTES", 4000, raising=False)
+    endpoint = sparql.Endpoint(ox.Store(), timeout=60, workers=1)
+    big = _doubling(11).replace("(STRLEN(?v11) AS ?n)", "?v11")  # 4 KB
+    try:
+        with pytest.raises(InputError, match="larger than 4000 bytes"):
+            endpoint.answer(big)
+
+        async def pooled() -> None:
+            with pytest.raises(InputError, match="larger than 4000 bytes"):
+                await endpoint.respond(big, "text/csv")
+            found = await endpoint.respond(_doubling(3), "text/csv")
+            assert found.body == b"n\r\n16\r\n"
+
+        asyncio.run(pooled())
+    finally:
+        endpoint.close()
+
+
+# --- the fast engine's rewrites: only for a constraint meaning what ours means ---
+
+
+def _written_constraints() -> list[tuple[str, str]]:
+    """(prefixes, sh:select) of each SPARQL constraint of the project's shapes."""
+    from kb.resources import default_layout
+    from kb.shacl.graph import TripleIndex, sh
+    from kb.shacl.model import ShapesGraph
+    from kb.shacl.sparql import SparqlConstraint
+    from kb.store import load_files
+
+    shapes = ShapesGraph(TripleIndex.from_any(load_files([default_layout().shapes])))
+    found = []
+    for shape_node, node in shapes.graph.pairs(sh("sparql")):
+        written = SparqlConstraint(shapes.graph, shapes.shape(shape_node), node)
+        found.append((written.prefixes(), written.select))
+    return found
+
+
+def test_a_rewrite_is_not_used_for_a_constraint_whose_comment_swallows_a_pattern() -> None:
+    """Runs of white space were made one before the key was taken, comments kept: a
+    user's copy of kbsh:FactStatementShape-sparql with its statement OPTIONAL moved onto
+    the comment line above (commented out: every fact triple is a result) had our key,
+    and the fast engine ran our rewrite (only the triples without a statement node)."""
+    from kb.shacl.rewrites import REWRITES, key, rewrite
+
+    rewritten = [(p, s) for p, s in _written_constraints() if key(p, s) in REWRITES]
+    assert len(rewritten) == len(REWRITES)
+    prefixes, select = next((p, s) for p, s in rewritten if "# Its statement node." in s)
+    swallowed = re.sub(r"(# Its statement node\.)\s*\n\s*", r"\1 ", select)
+    assert swallowed != select and "node. OPTIONAL { ?statement" in swallowed
+    assert rewrite(prefixes, swallowed, "?this a ?c .") is None
+    spaced = select.replace("\n", "\n\t  \n")  # white space alone still matches
+    assert rewrite(prefixes, spaced, "?this a ?c .") is not None
+    in_string = select.replace('"https://w3id.org/lifesci-news-kb/id/"', '"https: //w3id"')
+    assert rewrite(prefixes, in_string, "?this a ?c .") is None
+
+
+def test_a_shape_with_a_long_sh_in_list_is_validated_not_a_crash(tmp_path: Path) -> None:
+    """sh:in compiles to a chain of sameTerm(...) || ...: 20,000 values killed kb
+    validate with SIGSEGV (pyoxigraph's parser); the fast engine now leaves such a shape
+    to pySHACL, which reports it."""
+    values = " ".join(f"<http://example.org/v{i}>" for i in range(20000))
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f"  sh:in ( {values} ) .\n"
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-500:])
+    assert "validated by pySHACL" in done.stderr and "not in list" in done.stdout
+
+
+def test_shapes_nested_past_the_recursion_limit_are_refused_in_one_line(tmp_path: Path) -> None:
+    """5,000 sh:not one inside the other: before, a RecursionError's traceback (exit 1)."""
+    nested = "[ sh:hasValue <http://example.org/a> ]"
+    for _ in range(5000):
+        nested = f"[ sh:not {nested} ]"
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f"  sh:not {nested} .\n"
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", "0", "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    assert "nest too deep" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"/sparql?query=ASK+%7B%7D&update=INSERT+DATA+%7B%3Chttp://a%3E+%3Chttp://b%3E+1%7D",
+        b"/sparql?%75pdate=INSERT+DATA+%7B%3Chttp://a%3E+%3Chttp://b%3E+1%7D",
+        b"/sparql?update=DROP+ALL&query=ASK+%7B%7D",
+    ],
+)
+def test_an_update_parameter_in_a_get_is_refused_as_in_a_form(
+    hostile_site: Site, raw: bytes
+) -> None:
+    """A POSTed form naming ``update`` was refused; in a GET it was dropped and the query
+    answered 200 (or the empty form shown), as if the update had been accepted."""
+    status, _, body = call(hostile_site, raw, headers={"accept": "text/csv"})
+    assert status == 400 and b"updates are refused" in body, (status, body[:200])

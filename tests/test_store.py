@@ -137,6 +137,8 @@ GOOD_NT = "<http://example.org/a> <http://example.org/b> <http://example.org/c> 
     ("content", "message"),
     [
         (b" \n\t\n  \n", "{path}: file is empty"),
+        (b"\xef\xbb\xbf", "{path}: file is empty"),  # was an empty graph, no refusal
+        (b"\xef\xbb\xbf \n\t\n", "{path}: file is empty"),
         (GOOD_NT.encode() * 2 + b'<http://a> <http://b> "x\x00y" .\n', "{path}:3: binary content"),
         (GOOD_NT.encode() + b'<http://a> <http://b> "caf\xe9" .\n', "{path}:2: not UTF-8"),
         (b"\xef\xbb\xbf" + GOOD_NT.encode() + b"<http://a> <broken .\n", "{path}:2: "),

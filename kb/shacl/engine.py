@@ -16,12 +16,14 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from kb.errors import InputError
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
 from kb.shacl.graph import RDF_TYPE, RDFS, Term, TripleIndex
 from kb.shacl.model import NotCompiled, ShapesGraph, is_true
 from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
+from kb.sparql_text import check_nesting
 
 Row = dict[str, Any]
 
@@ -62,7 +64,12 @@ class StoreSource:
         return list(_solutions(self.store.query(text, substitutions=bound)))
 
     def refusal(self, text: str) -> str | None:
-        """pyoxigraph evaluates every compiled query."""
+        """pyoxigraph evaluates every compiled query its parser can hold: a shape's long
+        lists (sh:in, a sequence path) compile to chains that would overflow its stack."""
+        try:
+            check_nesting(text, "the compiled query")
+        except InputError as exc:
+            return str(exc)
         return None
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 
+from kb.sparql_text import normalised
+
 #: Where the pattern binding ``?this`` to the focus nodes goes in a rewrite's text.
 FOCUS = "#FOCUS#"
 
@@ -138,7 +140,7 @@ _STATEMENT_WITHOUT_NOTE = _STATEMENT_WITHOUT % (
 #: key of the constraint as written (``key``) -> the text pyoxigraph runs instead
 REWRITES: dict[str, str] = {
     # kbsh:FactStatementShape-sparql
-    "7be0b50fd3d870c6683db9f3f098a648b6161a3b4c807b7d1630ce17a96505a4": _FACT_WITHOUT_STATEMENT,
+    "30ba2137bd1aa70552bc6e31864b524d629fadc4053e607f2ace2461cc93a1ee": _FACT_WITHOUT_STATEMENT,
     # kbsh:FactStatementShape-sparql-many
     "1dada561582d8fc687717757c61c7da457846d1768b75a8fb21c5e065107588a": _FACT_MANY_STATEMENTS,
     # kbsh:StatementWordsShape-sparql
@@ -150,8 +152,9 @@ REWRITES: dict[str, str] = {
 
 def key(prefixes: str, select: str) -> str:
     """What a constraint is recognised by: its PREFIX declarations and its text, with
-    runs of whitespace made one space."""
-    text = prefixes + "\n" + " ".join(select.split())
+    white space and comments between tokens made one space (``normalised``: a comment
+    swallowing a line is another text, unlike white space alone)."""
+    text = prefixes + "\n" + normalised(select)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -19,7 +19,15 @@ from kb.shacl.checks import Emit, Query
 from kb.shacl.graph import Term, TripleIndex, sh
 from kb.shacl.model import NotCompiled, Shape, ShapesFailure, is_true
 from kb.shacl.rewrites import rewrite
-from kb.sparql_text import MAX_NESTING, Token, nesting, tokens, uses_keyword
+from kb.sparql_text import (
+    MAX_NESTING,
+    MAX_OPERATORS,
+    Token,
+    nesting,
+    operators,
+    tokens,
+    uses_keyword,
+)
 
 COMPONENT = sh("SPARQLConstraintComponent")
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
@@ -169,6 +177,9 @@ def refuse_service(shapes: ox.Store) -> None:
                 raise SparqlFailure(message, text.value, "SERVICE")
             if nesting(text.value) > MAX_NESTING:  # would crash either engine's parser
                 message = f"{quad.subject}: SPARQL nests brackets more than {MAX_NESTING} deep"
+                raise SparqlFailure(message, text.value)
+            if operators(text.value) > MAX_OPERATORS:  # would crash pyoxigraph's too
+                message = f"{quad.subject}: SPARQL holds more than {MAX_OPERATORS} operators"
                 raise SparqlFailure(message, text.value)
 
 

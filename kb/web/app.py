@@ -431,7 +431,10 @@ async def _query_text(request: Request) -> str | None:
     ``application/x-www-form-urlencoded``) or the body itself (POST
     ``application/sparql-query``); None when there is none."""
     if request.method == "GET" or request.method == "HEAD":
-        return _one_query(query_values(request.scope.get("query_string", b"")))
+        raw = request.scope.get("query_string", b"")
+        if (b"&" in raw or not raw.startswith(b"query=")) and "update" in QueryParams(raw):
+            raise HTTPException(400, "updates are refused: this endpoint is read-only")
+        return _one_query(query_values(raw))
     if request.method != "POST":
         raise HTTPException(405, f"{request.method} is not allowed here")
     body = await _bounded_body(request)

@@ -35,12 +35,15 @@ from kb.errors import InputError, KBError, TimeLimitError
 from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml, solutions
 from kb.web.negotiation import RDF_FORMATS, Representation, choose
-from kb.worker import run_bounded
+from kb.worker import cap_memory, memory_limit_mb, run_bounded
 
 #: Longest query text accepted (characters).
 MAX_QUERY_CHARS = 32_000
 #: Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) an answer may hold; more are cut.
 MAX_ROWS = 10_000
+#: Bytes a worker may send back for one query (a larger answer fails in the worker): the
+#: server's own process holds each answer whole, with no memory cap of its own.
+MAX_ANSWER_BYTES = 64 << 20
 #: Seconds a query may run.
 DEFAULT_TIMEOUT = 10.0
 #: Answers kept, each of at most CACHED_ROWS rows or triples (bounding the memory).
@@ -255,11 +258,13 @@ def compute(store: pyoxigraph.Store, prepared: PreparedQuery, max_rows: int) -> 
 class _Worker:
     """A forked query worker and the server's end of the socket pair joining them."""
 
-    def __init__(self, context: Any, store: pyoxigraph.Store, max_rows: int) -> None:
+    def __init__(
+        self, context: Any, store: pyoxigraph.Store, max_rows: int, memory_mb: int
+    ) -> None:
         self.channel, child = socket.socketpair()
         self.process = context.Process(
             target=_serve_queries,
-            args=(store, max_rows, child, os.getpid(), _in_main_thread()),
+            args=(store, max_rows, child, os.getpid(), _in_main_thread(), memory_mb),
             daemon=True,
         )
         with signals_blocked():  # until the worker has its own handlers (worker_signals)
@@ -309,6 +314,7 @@ class _Forks:
         self._context = multiprocessing.get_context("fork")
         self._store = store
         self._max_rows = max_rows
+        self._memory_mb = memory_limit_mb()
         self._all: set[_Worker] = set()
         self._guard = threading.Lock()
         self.closed = False
@@ -317,7 +323,7 @@ class _Forks:
         with self._guard:
             if self.closed:
                 raise InputError("the query workers are stopped: the server is ending")
-            worker = _Worker(self._context, self._store, self._max_rows)
+            worker = _Worker(self._context, self._store, self._max_rows, self._memory_mb)
             self._all.add(worker)
         return worker
 
@@ -625,13 +631,21 @@ def _in_main_thread() -> bool:
 
 
 def _serve_queries(
-    store: pyoxigraph.Store, max_rows: int, channel: socket.socket, server: int, bind: bool
+    store: pyoxigraph.Store,
+    max_rows: int,
+    channel: socket.socket,
+    server: int,
+    bind: bool,
+    memory_mb: int,
 ) -> None:
     """A worker's loop: do each task sent until the server goes away (checked each
     second: where the server's sockets are not closed here, other workers hold copies of
-    this socket's far end, and no end-of-file comes)."""
+    this socket's far end, and no end-of-file comes). Its memory is capped as ``kb
+    query``'s worker's is: a query past it ends the worker, which is replaced."""
     worker_signals()
     _close_inherited_sockets(keep=channel.fileno())
+    if memory_mb:  # (a 700-character query of doubling CONCATs asks for a terabyte)
+        cap_memory(memory_mb)
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     _yield_to_the_loop()
@@ -663,6 +677,9 @@ def _serve_queries(
             answer = pickle.dumps(reply)
         except Exception as exc:  # (an error that cannot be pickled: its words)
             answer = pickle.dumps((False, InputError(str(exc))))
+        if len(answer) > MAX_ANSWER_BYTES:
+            too_large = f"query: the answer is larger than {MAX_ANSWER_BYTES} bytes"
+            answer = pickle.dumps((False, InputError(too_large)))
         try:
             channel.sendall(_frame(answer))
         except (OSError, KeyboardInterrupt):
