@@ -10,7 +10,6 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from kb.web.site import write_site
 from tests.helpers import MINI, require_tool, unavailable
 from tests.servers import stop
 from tests.test_web_nginx import FIXTURES, NEGOTIATION
-from tests.web_server import Server, free_port
+from tests.web_server import Server, free_port, wait_until_serving
 
 #: What the snippet needs (mod_rewrite, mod_headers, mod_mime; mod_dir for index.html),
 #: beside an MPM and authorization, which every configuration has.
@@ -114,27 +113,13 @@ def apache() -> Iterator[tuple[Server, Path]]:
         )
         try:
             server = Server("127.0.0.1", port)
-            _wait(server, process, work / "error.log")
+            wait_until_serving(server, process, "Apache", log=work / "error.log")
             yield server, site
         finally:
             stop(process)
             assert process.poll() is not None  # nothing left running
     finally:
         shutil.rmtree(top, ignore_errors=True)
-
-
-def _wait(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            said = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(said + (log.read_text() if log.is_file() else ""))
-        try:
-            server.request("/")
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("Apache did not answer")
 
 
 @pytest.fixture(scope="module")

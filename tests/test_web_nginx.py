@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from kb.web.app import load_site
 from kb.web.site import write_site
 from tests.helpers import MINI, require_tool
 from tests.test_web import JENA, RDFLIB_JSONLD, RDFLIB_NT, RDFLIB_TURTLE, RDFLIB_XML
-from tests.web_server import Server, free_port
+from tests.web_server import Server, free_port, wait_until_serving
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
 CHROMIUM = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -86,24 +85,11 @@ def nginx(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     )
     server = Server("127.0.0.1", port)
     try:
-        _wait(server, process)
+        wait_until_serving(server, process, "nginx")
         yield server
     finally:
         process.terminate()
         process.wait(10)
-
-
-def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-        try:
-            server.request("/")
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("nginx did not answer")
 
 
 @pytest.fixture(scope="module")

@@ -82,20 +82,31 @@ def kb_serve(*args: str, root: Path | None = None) -> Iterator[Server]:
     )
     server = Server("127.0.0.1", port)
     try:
-        _wait(server, process)
+        wait_until_serving(server, process, "kb serve", "/static/style.css")
         yield server
     finally:
         stop(process)
 
 
-def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_serving(
+    server: Server,
+    process: subprocess.Popen[bytes],
+    name: str,
+    path: str = "/",
+    log: Path | None = None,
+    timeout: float = START_TIMEOUT,
+) -> None:
+    """Return once ``server`` answers ``path``; an error saying why (the process's stderr
+    and ``log``) if ``process`` (``name``) ends first or does not answer in time."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"kb serve ended: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            said = process.stderr.read().decode() if process.stderr else ""
+            said += log.read_text() if log is not None and log.is_file() else ""
+            raise RuntimeError(f"{name} ended: {said}")
         try:
-            server.request("/static/style.css")
+            server.request(path)
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("kb serve did not answer in time")
+    raise RuntimeError(f"{name} did not answer in time")
