@@ -116,17 +116,22 @@ def _nested(depth: int) -> str:
     return "SELECT * WHERE { " + "{" * depth + " ?s ?p ?o " + "}" * depth + " }"
 
 
-def test_a_deeply_nested_query_is_refused_not_a_crash(tmp_path: Path) -> None:
-    query = tmp_path / "deep.rq"
-    query.write_text(_nested(3000))
-    # --timeout 0 runs in kb's own process: before, pyoxigraph's parser overflowed its
-    # stack and the process died of SIGSEGV (the server too, under kb serve --timeout 0)
-    done = subprocess.run(
+def _query_in_process(query: Path) -> subprocess.CompletedProcess[str]:
+    """kb query --timeout 0 (in kb's own process, no worker) of the file ``query``."""
+    return subprocess.run(
         [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_deeply_nested_query_is_refused_not_a_crash(tmp_path: Path) -> None:
+    query = tmp_path / "deep.rq"
+    query.write_text(_nested(3000))
+    # --timeout 0 runs in kb's own process: before, pyoxigraph's parser overflowed its
+    # stack and the process died of SIGSEGV (the server too, under kb serve --timeout 0)
+    done = _query_in_process(query)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "nested more than" in done.stderr and "Traceback" not in done.stderr
 
@@ -722,12 +727,7 @@ def test_a_long_operator_chain_is_refused_as_too_deep(name: str) -> None:
 def test_kb_query_refuses_a_long_negation_chain_in_one_line(tmp_path: Path) -> None:
     query = tmp_path / "chain.rq"
     query.write_text(_CHAINS["negations"])
-    done = subprocess.run(
-        [KB_SCRIPT, "--root", str(MINI), "query", "--timeout", "0", str(query)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _query_in_process(query)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "operators" in done.stderr and "Traceback" not in done.stderr
 
