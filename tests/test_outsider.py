@@ -407,15 +407,20 @@ def test_several_formats_asked_at_once_are_a_400(hostile_site: Site) -> None:
     assert call(hostile_site, b"/id/person/evil?format=ttl")[0] == 200
 
 
-def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: str) -> None:
-    rows = '{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"uri","value":"a:b"}}]}}'
-    url = redirecting + "?" + quote("200:" + rows, safe="")
-    done = subprocess.run(
+def _validate_endpoint(url: str) -> subprocess.CompletedProcess[str]:
+    """kb validate --endpoint ``url`` (the redirecting server's canned answer)."""
+    return subprocess.run(
         [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: str) -> None:
+    rows = '{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"uri","value":"a:b"}}]}}'
+    url = redirecting + "?" + quote("200:" + rows, safe="")
+    done = _validate_endpoint(url)
     assert done.returncode == 3, done.stderr  # before: KeyError, a traceback, exit 1
     assert "without the variable" in done.stderr and "Traceback" not in done.stderr
 
@@ -423,12 +428,7 @@ def test_validate_endpoint_answering_other_variables_is_one_line(redirecting: st
 def test_validate_endpoint_of_an_empty_graph_is_no_conforms(redirecting: str) -> None:
     nothing = '{"head":{"vars":["s"]},"results":{"bindings":[]}}'
     url = redirecting + "?" + quote("200:" + nothing, safe="")
-    done = subprocess.run(
-        [KB_SCRIPT, "validate", "--endpoint", url, "--timeout", "10"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _validate_endpoint(url)
     assert done.returncode == 3, (done.stdout, done.stderr)  # before: "conforms", exit 0
     assert "holds no triple" in done.stderr and "conforms" not in done.stdout
 
