@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from kb.allocator import release_free_memory
 from kb.errors import InputError
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
@@ -320,6 +321,7 @@ class _Lanes:
                 future.set_result(self._evaluate(self._tasks[index]))
             except BaseException as exc:  # handed to the thread waiting on the future
                 future.set_exception(exc)
+            release_free_memory()  # what this task's query freed, before the next one
 
     def close(self) -> None:
         """Drop the tasks not yet started and wait for the running ones."""
