@@ -11,17 +11,16 @@ does nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 from collections.abc import Callable
 
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes  # (here, not at the top: kb's start-up does not wait for it)
+
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        return libc.malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
         return None
 
