@@ -386,3 +386,30 @@ def test_blank_node_shapes_through_a_store_are_reproducible(shape: str, tmp_path
     path = _write(tmp_path / "s.ttl", SHAPES[shape](300))
     runs = {sorted_ntriples(build_store(Layout(MINI), [path], "rdfs", False)) for _ in range(3)}
     assert runs == {graph_ntriples(Layout(MINI), [path])}
+
+
+def test_labelling_pauses_the_garbage_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The collector is off while blank nodes are relabelled (each full collection walks
+    every tuple the labelling made: 8 of 24 CPU seconds on 1M blank-node-heavy triples)
+    and as it was afterwards, even when the labelling fails."""
+    import gc
+
+    import kb.canonical
+
+    seen: list[bool] = []
+    real = kb.canonical._refined
+
+    def refined(*args: object) -> list[bytes]:
+        seen.append(gc.isenabled())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kb.canonical, "_refined", refined)
+    alike = [b"_:a <http://e/p> _:b .", b"_:b <http://e/p> _:a ."]  # tied: refined
+    assert gc.isenabled()
+    kb.canonical.relabel(list(alike))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(kb.canonical.Unsupported):
+        kb.canonical.relabel([b"_:a <http://e/p> << _:b <http://e/p> _:c >> ."])
+    assert gc.isenabled()
