@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kb.errors import InputError
@@ -26,6 +26,9 @@ from tests.helpers import REPO
 SCHEMA = Namespace(PREFIXES["schema"])
 ORG = Namespace(PREFIXES["org"])
 PROV = Namespace(PREFIXES["prov"])
+#: (a URIRef, not rdflib's closed XSD namespace: pytest probes module names for mocks, and
+#: each probe of a closed namespace warns)
+XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 SKOS = Namespace(PREFIXES["skos"])
 OA = Namespace(PREFIXES["oa"])
 KBNS = Namespace(KB)
@@ -130,8 +133,8 @@ class Builder:
         self.add(quote, RDF.type, OA.TextQuoteSelector)
         self.add(quote, OA.exact, Literal(exact))
         self.add(position, RDF.type, OA.TextPositionSelector)
-        self.add(position, OA.start, Literal(start, datatype=XSD.integer))
-        self.add(position, OA.end, Literal(start + len(exact), datatype=XSD.integer))
+        self.add(position, OA.start, Literal(start, datatype=XSD_INTEGER))
+        self.add(position, OA.end, Literal(start + len(exact), datatype=XSD_INTEGER))
         return target
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
@@ -314,7 +317,7 @@ def test_negative_control_shifted_offset(layout, tmp_path: Path) -> None:  # typ
     graph = build(spec)
     position = next(graph.subjects(RDF.type, OA.TextPositionSelector))
     start = graph.value(position, OA.start)
-    graph.set((position, OA.start, Literal(int(start) + 1, datatype=XSD.integer)))
+    graph.set((position, OA.start, Literal(int(start) + 1, datatype=XSD_INTEGER)))
     path = tmp_path / "shifted.ttl"
     path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
     report = validate(layout, [path], engine="pyshacl")
@@ -331,7 +334,7 @@ def test_parse_cache_changes_no_pyshacl_result(tmp_path: Path) -> None:
     post = [(0, 0, 1, None)]
     graph = build(Spec(["Anna Rossi"], ["Kuwait"], [("Alisei", "Ministry", 0)], post, None, []))
     position = next(graph.subjects(RDF.type, OA.TextPositionSelector))
-    graph.set((position, OA.end, Literal(-1, datatype=XSD.integer)))
+    graph.set((position, OA.end, Literal(-1, datatype=XSD_INTEGER)))
     graph.remove((node("person", 0), SCHEMA.name, None))
     shapes = Graph().parse(REPO / "ontology" / "shapes.ttl", format="turtle")
 
