@@ -5,6 +5,7 @@ line and exit 3 instead of running on. The same bounds for ``kb query`` and ``kb
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -21,16 +22,17 @@ T = TypeVar("T")
 #: KB_MEMORY_LIMIT_MB overrides it): well past what the bundled knowledge base needs
 #: (under 200 MB), well short of a laptop's memory.
 MEMORY_LIMIT_MB = 4096
-_ENV = "KB_MEMORY_LIMIT_MB"
+MEMORY_LIMIT_ENV = "KB_MEMORY_LIMIT_MB"
 
 
 def memory_limit_mb() -> int:
     """The worker's memory allowance in MB (0: none)."""
-    value = os.environ.get(_ENV, "")
+    value = os.environ.get(MEMORY_LIMIT_ENV, "")
     try:
         return max(0, int(value)) if value else MEMORY_LIMIT_MB
     except ValueError:
-        raise InputError(f"{_ENV} must be a whole number of MB, not {value[:40]!r}") from None
+        message = f"{MEMORY_LIMIT_ENV} must be a whole number of MB, not {value[:40]!r}"
+        raise InputError(message) from None
 
 
 def run_bounded(
@@ -90,7 +92,7 @@ def _work(
     die_with_parent(parent)
     try:
         if limit:
-            _silence_native_stderr()
+            silence_native_stderr()
             cap_memory(limit)
         sender.send((True, job(*args)))
     except MemoryError as exc:  # a term past the parser's limit, else the memory cap
@@ -103,10 +105,11 @@ def _work(
         sender.close()
 
 
-def _silence_native_stderr() -> None:
+def silence_native_stderr() -> None:
     """Send what native code writes straight to file descriptor 2 (Rust's "memory
     allocation of N bytes failed" and its backtrace) nowhere; Python's ``sys.stderr``
-    (progress bars) keeps writing where it did. The parent says what happened, in one line."""
+    (progress bars) keeps writing where it did; Python's fault handler, if on, is turned
+    off. The parent says what happened, in one line."""
     try:
         if sys.stderr.fileno() == 2:
             kept = os.dup(2)
@@ -116,6 +119,7 @@ def _silence_native_stderr() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    faulthandler.disable()  # (its dump of an abort would go to a copy of descriptor 2)
 
 
 def cap_memory(limit_mb: int) -> None:

@@ -794,6 +794,35 @@ def test_a_pooled_query_past_the_memory_limit_fails_and_the_pool_serves_on(
         endpoint.close()
 
 
+def test_a_pooled_worker_past_the_memory_limit_leaves_one_log_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before, the worker's abort wrote Rust's "memory allocation of N bytes failed" and,
+    with RUST_BACKTRACE set, a backtrace of 60 lines to the server's stderr, once per
+    query a client sent: now nothing from the worker, and one warning of the server's."""
+    import pyoxigraph as ox
+
+    from kb.web.sparql import Endpoint
+
+    monkeypatch.setenv("KB_MEMORY_LIMIT_MB", "150")
+    monkeypatch.setenv("RUST_BACKTRACE", "1")  # the most Rust would write
+    endpoint = Endpoint(ox.Store(), timeout=60, workers=1)
+    try:
+        with caplog.at_level(logging.WARNING, logger="kb.web"):
+            for _ in range(2):
+                with pytest.raises(InputError, match="worker died"):
+                    endpoint.answer(_doubling(28))
+    finally:
+        endpoint.close()
+    err = capfd.readouterr().err
+    assert "memory allocation" not in err and "backtrace" not in err, err[:500]
+    warned = [r.getMessage() for r in caplog.records if r.name == "kb.web"]
+    line = "a query worker ran past its 150 MB memory allowance (KB_MEMORY_LIMIT_MB)"
+    assert warned == [line + "; a new one is forked"] * 2
+
+
 def test_a_pooled_answer_past_its_byte_limit_is_refused_in_the_worker(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -14,12 +14,14 @@ import csv
 import io
 import itertools
 import json
+import logging
 import multiprocessing
 import os
 import pickle
 import queue
 import re
 import select
+import signal
 import socket
 import stat
 import threading
@@ -35,7 +37,15 @@ from kb.errors import InputError, KBError, TimeLimitError
 from kb.interrupts import signals_blocked, worker_signals
 from kb.query import PreparedQuery, execute, prepare, refuse_unwritable_xml, solutions
 from kb.web.negotiation import RDF_FORMATS, Representation, choose
-from kb.worker import cap_memory, memory_limit_mb, run_bounded
+from kb.worker import (
+    MEMORY_LIMIT_ENV,
+    cap_memory,
+    memory_limit_mb,
+    run_bounded,
+    silence_native_stderr,
+)
+
+_LOG = logging.getLogger("kb.web")
 
 #: Longest query text accepted (characters).
 MAX_QUERY_CHARS = 32_000
@@ -331,6 +341,12 @@ class _Forks:
         worker.stop()
         with self._guard:
             self._all.discard(worker)
+        if self._memory_mb and worker.process.exitcode == -signal.SIGABRT:
+            _LOG.warning(
+                "a query worker ran past its %d MB memory allowance (%s); a new one is forked",
+                self._memory_mb,
+                MEMORY_LIMIT_ENV,
+            )
 
     def close(self) -> None:
         with self._guard:
@@ -646,6 +662,10 @@ def _serve_queries(
     _close_inherited_sockets(keep=channel.fileno())
     if memory_mb:  # (a 700-character query of doubling CONCATs asks for a terabyte)
         cap_memory(memory_mb)
+        # Past the cap, Rust writes "memory allocation of N bytes failed" (and, with
+        # RUST_BACKTRACE set, a backtrace) to descriptor 2 and aborts: a client could
+        # fill the server's log that way. The server logs one line instead (_Forks).
+        silence_native_stderr()
     if bind:  # the death signal follows the forking thread, so only the main thread's
         _die_with_parent()
     _yield_to_the_loop()
