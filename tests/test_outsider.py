@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kb.errors import InputError
+from kb.errors import InputError, TimeLimitError
 from kb.resources import Layout
 from kb.web.app import Site, create_app, load_site
 from tests.helpers import KB_SCRIPT, MINI
@@ -759,6 +759,10 @@ def test_a_long_operator_chain_in_shapes_is_refused_not_a_crash() -> None:
 # --- the endpoint's pooled workers: memory capped as kb query's worker is ---
 
 
+#: What a query past the 150 MB memory cap fails with (as kb query says it).
+PAST_MEMORY = "query: query needed more than 150 MB of memory"
+
+
 def _doubling(times: int) -> str:
     """A short query whose one string doubles ``times`` times (2**(times+1) bytes)."""
     binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(times))
@@ -777,14 +781,14 @@ def test_a_pooled_query_past_the_memory_limit_fails_and_the_pool_serves_on(
     monkeypatch.setenv("KB_MEMORY_LIMIT_MB", "150")
     endpoint = Endpoint(ox.Store(), timeout=60, workers=1)
     try:
-        with pytest.raises(InputError, match="worker died"):
+        with pytest.raises(TimeLimitError, match=PAST_MEMORY):
             endpoint.answer(_doubling(28))  # 512 MB
         assert endpoint.answer(_doubling(3)).rows == (
             ('"16"^^<http://www.w3.org/2001/XMLSchema#integer>',),
         )
 
         async def pooled() -> None:
-            with pytest.raises(InputError, match="worker died"):
+            with pytest.raises(TimeLimitError, match=PAST_MEMORY):
                 await endpoint.respond(_doubling(28), "application/sparql-results+json")
             found = await endpoint.respond(_doubling(3), "application/sparql-results+json")
             assert b'"16"' in found.body
@@ -812,7 +816,7 @@ def test_a_pooled_worker_past_the_memory_limit_leaves_one_log_line(
     try:
         with caplog.at_level(logging.WARNING, logger="kb.web"):
             for _ in range(2):
-                with pytest.raises(InputError, match="worker died"):
+                with pytest.raises(TimeLimitError, match=PAST_MEMORY):
                     endpoint.answer(_doubling(28))
     finally:
         endpoint.close()

@@ -341,12 +341,26 @@ class _Forks:
         worker.stop()
         with self._guard:
             self._all.discard(worker)
-        if self._memory_mb and worker.process.exitcode == -signal.SIGABRT:
+        if self._past_memory_cap(worker):
             _LOG.warning(
                 "a query worker ran past its %d MB memory allowance (%s); a new one is forked",
                 self._memory_mb,
                 MEMORY_LIMIT_ENV,
             )
+
+    def why_died(self, worker: _Worker, source: str) -> KBError:
+        """What failed the query of ``worker``, which died: past its memory cap (said as
+        ``kb query`` says it), or nothing known."""
+        worker.stop()
+        if self._past_memory_cap(worker):
+            return TimeLimitError(
+                f"{source}: query needed more than {self._memory_mb} MB of memory"
+            )
+        return InputError(f"{source}: the query worker died")
+
+    def _past_memory_cap(self, worker: _Worker) -> bool:
+        """Whether ``worker`` (ended) aborted: an allocation in Rust failed at the cap."""
+        return bool(self._memory_mb) and worker.process.exitcode == -signal.SIGABRT
 
     def close(self) -> None:
         with self._guard:
@@ -386,7 +400,7 @@ class _Pool:
         except TimeoutError:
             raise TimeLimitError(f"{source}: query ran longer than {timeout:g} s") from None
         except (EOFError, OSError):
-            raise InputError(f"{source}: the query worker died") from None
+            raise self._forks.why_died(worker, source) from None
         finally:
             if not healthy:
                 self._forks.retire(worker)
@@ -543,7 +557,7 @@ class _AsyncPool:
 
     def _lost(self, link: _Link) -> None:
         """The worker died (or its socket failed): its query fails, a new one is forked."""
-        self._end(link, InputError(f"{link.source}: the query worker died"))
+        self._end(link, self._forks.why_died(link.worker, link.source))
 
     def _arm(self, at: float) -> None:
         """Have the one timer wake at ``at`` at the latest."""
