@@ -97,20 +97,25 @@ def test_json_answers_are_cut_at_the_cap_too(budget: int, monkeypatch) -> None: 
     assert json.loads(outcome(store, "ASK { ?s ?p ?o }", json_, 1).body)["boolean"] is True
 
 
+def _slowed(endpoint: Endpoint, runs: list[str], seconds: float = 0.2) -> None:
+    """Each run of ``endpoint`` takes ``seconds`` longer, and is counted in ``runs``."""
+    plain = endpoint._run
+
+    async def slow(text: str, accept: str | None) -> Outcome:
+        runs.append(text)
+        await asyncio.sleep(seconds)
+        return await plain(text, accept)
+
+    endpoint._run = slow  # type: ignore[method-assign]
+
+
 def test_the_same_query_asked_at_once_runs_once() -> None:
     """Fifty clients sending one text while it runs share its run (and its error)."""
     store = pyoxigraph.Store()
     store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
     endpoint = Endpoint(store, timeout=None)
     runs: list[str] = []
-    plain = endpoint._run
-
-    async def counted(text: str, accept: str | None) -> Outcome:
-        runs.append(text)
-        await asyncio.sleep(0.05)
-        return await plain(text, accept)
-
-    endpoint._run = counted  # type: ignore[method-assign]
+    _slowed(endpoint, runs, 0.05)
 
     async def ask(text: str, times: int) -> list[Outcome | BaseException]:
         asked = (endpoint.respond(text, "text/csv") for _ in range(times))
@@ -120,6 +125,34 @@ def test_the_same_query_asked_at_once_runs_once() -> None:
     assert len(runs) == 1 and len({a.body for a in answers}) == 1  # type: ignore[union-attr]
     failures = asyncio.run(ask("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", 5))
     assert len(runs) == 2 and all(isinstance(f, InputError) for f in failures)
+
+
+def test_a_shared_run_whose_first_request_is_cancelled_still_answers_the_others() -> None:
+    """Before, cancelling the request that ran a shared query cancelled every request
+    waiting on it; now the first of those left runs it again, the others share that run,
+    and a waiting request cancelled itself is cancelled alone."""
+    store = pyoxigraph.Store()
+    store.load(DATA.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    endpoint = Endpoint(store, timeout=None)
+    runs: list[str] = []
+    _slowed(endpoint, runs)
+
+    async def scenario() -> list[Outcome]:
+        first = asyncio.create_task(endpoint.respond(SELECT, "text/csv"))
+        await asyncio.sleep(0.05)  # first runs the query
+        others = [asyncio.create_task(endpoint.respond(SELECT, "text/csv")) for _ in range(4)]
+        await asyncio.sleep(0.05)  # the others wait on its run
+        first.cancel()
+        others[0].cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        with pytest.raises(asyncio.CancelledError):
+            await others[0]
+        return await asyncio.gather(*others[1:])
+
+    answers = asyncio.run(scenario())
+    assert len(runs) == 2
+    assert len({a.body for a in answers}) == 1 and b"plain" in answers[0].body
 
 
 def test_a_query_worker_killed_between_queries_costs_no_query() -> None:

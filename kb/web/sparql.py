@@ -195,7 +195,14 @@ class Endpoint:
             return kept
         running = self._running.get(key)
         if running is not None:  # the same query asked again while it runs: one run
-            return await asyncio.shield(running)
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled() or _being_cancelled():
+                    raise
+            # the request running it was cancelled, not this one: run it again (the
+            # first of the requests left takes the run, the others wait on it)
+            return await self.respond(text, accept)
         running = asyncio.get_running_loop().create_future()
         self._running[key] = running
         try:
@@ -632,6 +639,12 @@ class _AsyncPool:
     def close(self) -> None:
         """End every worker, idle or busy, and wait for each."""
         self._forks.close()
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task itself has been asked to stop."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _busy(source: str, timeout: float) -> TimeLimitError:
