@@ -28,7 +28,8 @@ FACT_SHAPE = ox.NamedNode(KBSH + "FactStatementShape")
 # blank nodes, with none; triples the closure infers (a superclass type, a superproperty
 # value, an inverse with and without a statement of its own, an inverse pair with none);
 # a concept of the scheme of bases; a bookkeeping predicate; two statement nodes of a
-# triple whose subject is no fact node (not the shape's focus: not reported).
+# triple whose subject is no fact node (not the shape's focus: not reported); a statement
+# with the subject and predicate of an inverse triple but another object (no excuse).
 DATA = """
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -78,6 +79,8 @@ id:statement\\/v1 a rdf:Statement ; rdf:subject id:visit\\/v ; rdf:predicate kb:
     rdf:object id:person\\/a .
 id:statement\\/v2 a rdf:Statement ; rdf:subject id:visit\\/v ; rdf:predicate rdf:type ;
     rdf:object kb:Visit .
+id:statement\\/bx a rdf:Statement ; rdf:subject id:person\\/b ; rdf:predicate org:holds ;
+    rdf:object id:post\\/p .
 id:thing\\/t schema:name "T" .
 id:statement\\/t1 a rdf:Statement ; rdf:subject id:thing\\/t ; rdf:predicate schema:name ;
     rdf:object "T" .
