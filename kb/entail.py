@@ -128,6 +128,14 @@ def _values(rows: Iterable[tuple[str, str]]) -> str:
     return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(rows))
 
 
+def entailed_predicates(schema: Schema) -> frozenset[str]:
+    """The predicates of the triples the closure may add, rdf:type aside (the types it
+    adds are the superclasses of ``schema.superclasses``)."""
+    return frozenset(
+        q for forward, backward in schema.properties.values() for q in forward | backward
+    )
+
+
 def closure_updates(schema: Schema) -> tuple[list[str], list[str]]:
     """The SPARQL updates that close a store's default graph: (the property updates, the
     type updates), to be run in that order."""

@@ -141,8 +141,11 @@ def profile_text(profile: Profile) -> str:
     compiled query, slowest first (shapes run on several threads: their wall times
     overlap; CPU seconds are the steadier figure on a shared machine)."""
     lines = ["profile: seconds per step (wall, CPU of every thread)"]
-    lines += [f"  {p.seconds:8.3f} {p.cpu:8.3f}  {p.name}" for p in profile.phases]
-    wall, cpu = sum(p.seconds for p in profile.phases), sum(p.cpu for p in profile.phases)
+    for p in profile.phases:
+        inside = " (within the next step, so not added to the total)" if p.within else ""
+        lines.append(f"  {p.seconds:8.3f} {p.cpu:8.3f}  {p.name}{inside}")
+    steps = [p for p in profile.phases if not p.within]
+    wall, cpu = sum(p.seconds for p in steps), sum(p.cpu for p in steps)
     lines.append(f"  {wall:8.3f} {cpu:8.3f}  total of the steps")
     per_shape: dict[str, list[float]] = {}
     for q in profile.queries:

@@ -19,6 +19,8 @@ class Phase:
     name: str
     seconds: float
     cpu: float = 0.0
+    #: whether the step ran within a later one (its time is in that one's too)
+    within: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,14 @@ class Profile:
     queries: list[QueryTime] = field(default_factory=list)
 
     @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        """Time the ``with`` block as the phase ``name``."""
+    def phase(self, name: str, within: bool = False) -> Iterator[None]:
+        """Time the ``with`` block as the phase ``name`` (``within`` a later phase)."""
         started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             wall = time.perf_counter() - started
-            self.phases.append(Phase(name, wall, time.process_time() - cpu))
+            self.phases.append(Phase(name, wall, time.process_time() - cpu, within))
 
     def query(self, shape: str, query: str, seconds: float, rows: int, cpu: float = 0.0) -> None:
         """Record one engine query (thread-safe: the engine runs shapes side by side)."""
@@ -62,10 +64,10 @@ class Profile:
 
 
 @contextmanager
-def maybe_phase(profile: Profile | None, name: str) -> Iterator[None]:
-    """``profile.phase(name)``, or nothing when there is no profile."""
+def maybe_phase(profile: Profile | None, name: str, within: bool = False) -> Iterator[None]:
+    """``profile.phase(name, within)``, or nothing when there is no profile."""
     if profile is None:
         yield
         return
-    with profile.phase(name):
+    with profile.phase(name, within):
         yield

@@ -4,11 +4,12 @@ command in a pyoxigraph store, and handed to library users as an ``rdflib.Graph`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kb.entail import Schema, add_closure
+from kb.entail import Schema, add_closure, entailed_predicates
 from kb.profile import Profile, maybe_phase
 from kb.resources import Layout
 from kb.store import Progress, load_files
@@ -56,6 +57,57 @@ def published_store(
 ) -> pyoxigraph.Store:
     """The published graph (data + ontology + closure) in a pyoxigraph store."""
     return build_store(layout, data_files, "rdfs", True, progress, profile)
+
+
+@dataclass(frozen=True)
+class Unclosed:
+    """The published graph but for its closure: the data and the ontology in ``store``;
+    ``close()`` adds the closure, triples whose predicates are among ``predicates`` and
+    (when ``subclass_types``) rdf:type triples entailed by the ontology's
+    rdfs:subClassOf, which ``store`` holds already. For a reader that starts on what the
+    closure cannot change (``kb validate``'s engine) while it is being added."""
+
+    store: pyoxigraph.Store
+    close: Callable[[], None]
+    predicates: frozenset[str]
+    subclass_types: bool
+
+
+def published_unclosed(
+    layout: Layout,
+    data_files: Sequence[str | Path] | None = None,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
+) -> Unclosed:
+    """The published graph, its closure still to be added (``Unclosed.close``): the
+    graph once closed is ``published_store``'s. The ontology goes in first, which gives
+    the same graph only when the closure of the ontology's own triples adds nothing (each
+    rule of the closure has one premise): otherwise the store comes closed already."""
+    import pyoxigraph
+
+    with maybe_phase(profile, "parse and load the data"):
+        store = load_files(
+            list(data_files) if data_files else layout.require().data_files, progress=progress
+        )
+    with maybe_phase(profile, "parse the ontology"):
+        ontology = load_files(layout.require().ontology_files)
+    schema = Schema.from_store(ontology)
+    alone = pyoxigraph.Store()
+    alone.bulk_extend(ontology)
+    add_closure(alone, schema)
+    if len(alone) != len(ontology):
+        with maybe_phase(profile, "closure (kb.entail)"):
+            add_closure(store, schema)
+        store.bulk_extend(ontology)
+        return Unclosed(store, lambda: None, frozenset(), False)
+    with maybe_phase(profile, "add the ontology"):
+        store.bulk_extend(ontology)
+
+    def close() -> None:
+        with maybe_phase(profile, "closure (kb.entail)", within=True):
+            add_closure(store, schema)
+
+    return Unclosed(store, close, entailed_predicates(schema), bool(schema.superclasses))
 
 
 def published_parts(

@@ -10,6 +10,7 @@ and puts the results in the order every output format shows them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kb.errors import InputError
 from kb.profile import Profile, maybe_phase
-from kb.published import published_store
+from kb.published import Unclosed, published_store, published_unclosed
 from kb.resources import Layout
 from kb.shacl.report import SEVERITIES, Report, Result, UnsupportedShape
 from kb.store import Progress, load_files
@@ -103,9 +104,13 @@ def _validate(
         shapes_store = load_files([shapes_path])
     try:
         _refuse_service(shapes_store)
-        data = published_store(layout, data_files, loading, profile)
+        if engine == "fast":  # the engine adds the closure, beside the shapes it cannot change
+            unclosed = published_unclosed(layout, data_files, loading, profile)
+            data, run = unclosed.store, functools.partial(_fast, unclosed=unclosed)
+        else:
+            data, run = published_store(layout, data_files, loading, profile), ENGINES[engine]
         with _engine_refusals():
-            return ENGINES[engine](data, shapes_store, validating, profile), profile
+            return run(data, shapes_store, validating, profile), profile
     except ShapesRefused as exc:
         raise InputError.at(shapes_path, _line_of(shapes_path, exc.near), str(exc)) from None
 
@@ -205,15 +210,23 @@ def _fast(
     shapes: pyoxigraph.Store,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    unclosed: Unclosed | None = None,
 ) -> Report:
-    """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not compile."""
-    from kb.shacl import ShapesFailure, report_ntriples
+    """kb.shacl: shapes compiled into SPARQL; pySHACL for the shapes it does not compile.
+    With ``unclosed`` (``data`` is its store), the engine adds the closure itself."""
+    from kb.shacl import Addition, Pending, ShapesFailure, report_ntriples
     from kb.shacl import validate_store as fast_validate
 
     timing = profile.query if profile is not None else None
+    pending = None
+    if unclosed is not None:
+        addition = Addition(unclosed.predicates, unclosed.subclass_types)
+        pending = Pending(unclosed.close, addition)
     try:
         with maybe_phase(profile, "engine: compile and run every shape"):
-            report = fast_validate(data, shapes, fallback=True, progress=progress, timing=timing)
+            report = fast_validate(
+                data, shapes, fallback=True, progress=progress, timing=timing, pending=pending
+            )
     except ShapesFailure as exc:
         near = getattr(exc, "near", None)
         raise ShapesRefused(f"the shapes are not valid SHACL: {exc}", near) from None

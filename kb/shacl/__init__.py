@@ -21,13 +21,16 @@ from typing import Any
 import pyoxigraph as ox
 
 from kb.shacl.components import SUPPORTED_COMPONENTS
-from kb.shacl.engine import WORKERS, Source, StoreSource, Timing, validate_compiled
+from kb.shacl.engine import WORKERS, Pending, Source, StoreSource, Timing, validate_compiled
 from kb.shacl.fallback import PyshaclRefused, pyshacl_report, pyshacl_results
+from kb.shacl.invariance import Addition
 from kb.shacl.model import ShapesFailure
 from kb.shacl.report import Report, Result, UnsupportedShape, report_ntriples, report_results
 
 __all__ = [
     "SUPPORTED_COMPONENTS",
+    "Addition",
+    "Pending",
     "PyshaclRefused",
     "Report",
     "Result",
@@ -51,14 +54,18 @@ def validate_store(
     progress: Callable[[int, int], None] | None = None,
     workers: int = WORKERS,
     timing: Timing | None = None,
+    pending: Pending | None = None,
 ) -> Report:
     """Validate the default graph of ``data`` against ``shapes`` (a pyoxigraph store, an
     rdflib graph or a TripleIndex). Shapes the engine does not compile are validated by
     pySHACL when ``fallback`` is true, and listed in ``Report.unsupported`` either way.
     ``progress(done, total)`` is called after each targeted shape; ``workers`` threads
     evaluate shapes and queries side by side; ``timing`` hears the time of each compiled
-    query."""
-    report = validate_compiled(data, shapes, progress=progress, workers=workers, timing=timing)
+    query. ``pending``: a write the data still needs (its closure), made first while the
+    shapes it cannot change are being checked."""
+    report = validate_compiled(
+        data, shapes, progress=progress, workers=workers, timing=timing, pending=pending
+    )
     if not (report.unsupported and fallback):
         return report
     started, cpu = time.perf_counter(), time.thread_time()

@@ -21,6 +21,7 @@ from kb.errors import InputError
 from kb.shacl.checks import Emit, Query
 from kb.shacl.compiler import Compiler
 from kb.shacl.graph import RDF_TYPE, RDFS, Term, TripleIndex
+from kb.shacl.invariance import Addition, unchanged_by
 from kb.shacl.model import NotCompiled, ShapesGraph, is_true
 from kb.shacl.report import Report, Result, UnsupportedShape
 from kb.shacl.sparql import fill_message
@@ -200,11 +201,24 @@ Timing = Callable[[str, str, float, int, float], None]
 
 @dataclass
 class _Planned:
-    """A targeted shape compiled: its queries, and the one-pass probe for it (if any)."""
+    """A targeted shape compiled: its queries, the one-pass probe for it (if any), and the
+    compiler that made them (it compiles the narrowed queries too)."""
 
     node: Term
     queries: list[Query]
     probe: str | None
+    compiler: Compiler
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A write still to be made to the data that only adds triples (the closure of
+    ``kb.entail``): ``write()`` makes it, ``addition`` says what it may add. The engine
+    makes it first, on the calling thread, and meanwhile runs on another the shapes whose
+    results it cannot change (``kb.shacl.invariance``)."""
+
+    write: Callable[[], None]
+    addition: Addition
 
 
 def validate_compiled(
@@ -214,41 +228,100 @@ def validate_compiled(
     progress: Callable[[int, int], None] | None = None,
     workers: int = WORKERS,
     timing: Timing | None = None,
+    pending: Pending | None = None,
 ) -> Report:
     """Validate the default graph of ``data`` against the shapes of ``shapes`` (a
     pyoxigraph store, an rdflib graph or a TripleIndex) the engine compiles; the others
     are listed in ``Report.unsupported``, their results left out. ``progress(done,
     total)`` is called after each targeted shape; ``workers`` threads evaluate shapes (a
     shape without a probe: each of its queries) side by side; ``timing`` hears the time
-    of every query."""
-    compiling, cpu = time.perf_counter(), time.thread_time()
+    of every query. With ``pending``, the results are those of the data after its write."""
     data = as_source(data)
     shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
-    rewrites = getattr(data, "rewrites", False)
-    compiler = Compiler(shapes_graph, _subclasses(data), data.split_checks, rewrites)
-    planned: list[_Planned] = []
-    unsupported: list[UnsupportedShape] = []
     targeted = shapes_graph.targeted_shapes()
-    for node in targeted:
-        try:
-            queries = compiler.queries(node)
-            _check_source(data, queries)
-            probe = compiler.probe(node) if getattr(data, "probes", True) else None
-            if probe is not None and data.refusal(probe):
-                probe = None
-            planned.append(_Planned(node, queries, probe))
-        except NotCompiled as exc:
-            unsupported.append(UnsupportedShape(node, str(exc)))
-    if timing is not None:
-        seconds, cpu = time.perf_counter() - compiling, time.thread_time() - cpu
-        timing("", "compile every shape", seconds, len(planned), cpu)
-    lock = threading.Lock()  # the compiler is not thread-safe (fresh variable names)
-    tasks = _tasks(planned)
+    run = _Run(data, shapes_graph, targeted, timing)
+    lanes = _Lanes(run.evaluate)
+    try:
+        if pending is None:
+            lanes.add(run.plan(range(len(targeted)), "compile every shape"))
+        else:
+            lanes.add(_beside(pending, run, lanes, workers))
+        lanes.open(max(1, workers))
+        return run.collect(lanes, progress)
+    finally:
+        # On an error or Ctrl-C, tasks not yet started are dropped, not run to the end.
+        lanes.close()
 
-    def evaluate(task: _Task) -> list[Result]:
+
+def _beside(pending: Pending, run: _Run, lanes: _Lanes, workers: int) -> list[_Task]:
+    """Run the shapes ``pending`` cannot change on one thread while its write is made on
+    this one; the tasks of the other shapes, compiled after the write (the subclasses a
+    compiled query reads are those of the data then)."""
+    graph, addition = run.shapes_graph, pending.addition
+    unchanged = [i for i, node in enumerate(run.targeted) if unchanged_by(graph, node, addition)]
+    lanes.add(run.plan(unchanged, "compile the shapes the pending write cannot change"))
+    if workers > 1:
+        lanes.open(workers - 1)
+    started, cpu = time.perf_counter(), time.thread_time()
+    pending.write()
+    if run.timing is not None:
+        seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        run.timing("", "the pending write, beside the shapes it cannot change", seconds, 0, cpu)
+    others = sorted(set(range(len(run.targeted))) - set(unchanged))
+    return run.plan(others, "compile every other shape", fresh=True)
+
+
+class _Run:
+    """The shapes of one validation: compiled (``plan``), evaluated (``evaluate``, on
+    the lanes' threads) and their results gathered in shape order (``collect``)."""
+
+    def __init__(
+        self, data: Source, shapes_graph: ShapesGraph, targeted: list[Term], timing: Timing | None
+    ) -> None:
+        self.data, self.shapes_graph, self.targeted = data, shapes_graph, targeted
+        self.timing = timing
+        self.planned: dict[int, _Planned] = {}
+        self.unsupported: dict[int, UnsupportedShape] = {}
+        self.lock = threading.Lock()  # a compiler is not thread-safe (fresh variable names)
+        self.compiler = self._compiler()
+
+    def _compiler(self) -> Compiler:
+        rewrites = getattr(self.data, "rewrites", False)
+        subclasses = _subclasses(self.data)
+        return Compiler(self.shapes_graph, subclasses, self.data.split_checks, rewrites)
+
+    def plan(self, indexes: Iterable[int], what: str, fresh: bool = False) -> list[_Task]:
+        """Compile the targeted shapes at ``indexes`` (with a new compiler when ``fresh``:
+        one that reads the data's subclasses again) and return their tasks."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        if fresh:
+            self.compiler = self._compiler()
+        compiler, data = self.compiler, self.data
+        tasks: list[_Task] = []
+        for i in indexes:
+            node = self.targeted[i]
+            try:
+                with self.lock:
+                    queries = compiler.queries(node)
+                    _check_source(data, queries)
+                    probe = compiler.probe(node) if getattr(data, "probes", True) else None
+                if probe is not None and data.refusal(probe):
+                    probe = None
+            except NotCompiled as exc:
+                self.unsupported[i] = UnsupportedShape(node, str(exc))
+                continue
+            self.planned[i] = _Planned(node, queries, probe, compiler)
+            tasks += _tasks(i, self.planned[i])
+        if self.timing is not None:
+            seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+            self.timing("", what, seconds, len(tasks), cpu)
+        return tasks
+
+    def evaluate(self, task: _Task) -> list[Result]:
+        """The results of one task."""
+        data, timing, shape = self.data, self.timing, self.planned[task.shape]
+        queries = _narrowed(data, shape, self.lock, timing) if task.probe else task.queries
         found: list[Result] = []
-        shape = planned[task.shape]
-        queries = _narrowed(data, compiler, lock, shape, timing) if task.probe else task.queries
         for query in queries:
             started, cpu = time.perf_counter(), time.thread_time()
             results = list(run_query(data, query))
@@ -258,51 +331,73 @@ def validate_compiled(
             found.extend(results)
         return found
 
-    found: dict[int, list[Result]] = {}
-    left = Counter(task.shape for task in tasks)
-    done = len(unsupported)
-    lanes = _Lanes(tasks, evaluate, max(1, workers))
-    try:
-        for future in as_completed(lanes.futures):
+    def collect(self, lanes: _Lanes, progress: Callable[[int, int], None] | None) -> Report:
+        """Wait for every task; the report, its results in shape order (and query order
+        within a shape), whichever thread finished first."""
+        tasks = lanes.tasks
+        found: dict[int, list[Result]] = {}
+        left = Counter(task.shape for task in tasks)
+        done = len(self.unsupported)
+        for future in as_completed(list(lanes.futures)):
             index = lanes.futures[future]
             found[index] = future.result()
             left[tasks[index].shape] -= 1
             if progress and not left[tasks[index].shape]:
                 done += 1
-                progress(done, len(targeted))
-    finally:
-        # On an error or Ctrl-C, tasks not yet started are dropped, not run to the end.
-        lanes.close()
-    # in shape order (and query order within a shape), whichever thread finished first
-    results = [result for i in range(len(tasks)) for result in found[i]]
-    return Report(conforms=True, unsupported=unsupported).adding(results)
+                progress(done, len(self.targeted))
+        order = sorted(range(len(tasks)), key=lambda i: (tasks[i].shape, i))
+        results = [result for i in order for result in found[i]]
+        unsupported = [self.unsupported[i] for i in sorted(self.unsupported)]
+        return Report(conforms=True, unsupported=unsupported).adding(results)
 
 
 class _Lanes:
-    """``tasks`` run by ``workers`` threads, the costliest-looking first (so that no long
-    one starts last and leaves the other threads idle at the end). The first thread takes
-    the tasks without a probe (whole-set SHACL-SPARQL joins, whose hash tables are the
+    """Tasks run by worker threads, the costliest-looking first (so that no long one
+    starts last and leaves the other threads idle at the end). The first thread takes the
+    tasks without a probe (whole-set SHACL-SPARQL joins, whose hash tables are the
     engine's largest allocations) before any probe; the others take the probes first. So
     the largest joins run one after another on one thread: when any thread took any task,
     two of them ran side by side and the peak at 1M triples was 623 MB, against 548 MB
     this way in the same wall time (each thread's allocator arena keeps what its largest
-    query took; benchmarks/findings.md has the later figures)."""
+    query took; benchmarks/findings.md has the later figures). Tasks may be added while
+    the threads run (``add``), and threads opened (``open``) until ``close``."""
 
-    def __init__(self, tasks: list[_Task], evaluate: Callable[[_Task], Any], workers: int):
-        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
-        self._joins = deque(i for i in order if not tasks[i].probe)
-        self._probes = deque(i for i in order if tasks[i].probe)
+    def __init__(self, evaluate: Callable[[_Task], Any]) -> None:
+        self._evaluate = evaluate
+        self._joins: deque[int] = deque()
+        self._probes: deque[int] = deque()
         self._lock = threading.Lock()
-        self._tasks, self._evaluate = tasks, evaluate
-        #: Each task's future, and its index in ``tasks``.
-        self.futures: dict[Future[Any], int] = {Future(): i for i in range(len(tasks))}
-        self._by_index = {i: future for future, i in self.futures.items()}
-        self._threads = [
-            threading.Thread(target=self._work, args=(lane == 0,), daemon=True)
-            for lane in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        #: Every task added, in order; each task's future, and its index in ``tasks``.
+        self.tasks: list[_Task] = []
+        self.futures: dict[Future[Any], int] = {}
+        self._by_index: dict[int, Future[Any]] = {}
+        self._threads: list[threading.Thread] = []
+        #: threads that have not yet found every queue empty; whether the first is one
+        self._working, self._first_working = 0, False
+
+    def add(self, tasks: list[_Task]) -> None:
+        """Queue ``tasks`` (with those not yet started, costliest first)."""
+        with self._lock:
+            start = len(self.tasks)
+            self.tasks += tasks
+            for i in range(start, len(self.tasks)):
+                future: Future[Any] = Future()
+                self.futures[future], self._by_index[i] = i, future
+            waiting = [*self._joins, *self._probes, *range(start, len(self.tasks))]
+            waiting.sort(key=lambda i: -self.tasks[i].cost)
+            self._joins = deque(i for i in waiting if not self.tasks[i].probe)
+            self._probes = deque(i for i in waiting if self.tasks[i].probe)
+
+    def open(self, workers: int) -> None:
+        """Have ``workers`` threads at work on the queued tasks (start what is missing)."""
+        with self._lock:
+            while self._working < workers:
+                first = not self._first_working
+                self._working += 1
+                self._first_working = self._first_working or first
+                thread = threading.Thread(target=self._work, args=(first,), daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     def _next(self, first: bool) -> int | None:
         with self._lock:
@@ -310,6 +405,8 @@ class _Lanes:
             for tasks in (preferred, other):
                 if tasks:
                     return tasks.popleft()
+            self._working -= 1
+            self._first_working = self._first_working and not first
             return None
 
     def _work(self, first: bool) -> None:
@@ -318,14 +415,14 @@ class _Lanes:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self._evaluate(self._tasks[index]))
+                future.set_result(self._evaluate(self.tasks[index]))
             except BaseException as exc:  # handed to the thread waiting on the future
                 future.set_exception(exc)
             release_free_memory()  # what this task's query freed, before the next one
 
     def close(self) -> None:
         """Drop the tasks not yet started and wait for the running ones."""
-        for future in self.futures:
+        for future in list(self.futures):
             future.cancel()
         for thread in self._threads:
             thread.join()
@@ -353,17 +450,14 @@ class _Task:
     cost: int
 
 
-def _tasks(planned: list[_Planned]) -> list[_Task]:
-    """The tasks of ``planned``, in shape order and query order within a shape."""
-    tasks = []
-    for i, shape in enumerate(planned):
-        if shape.probe is not None:
-            tasks.append(_Task(i, True, shape.queries, len(shape.probe)))
-        else:  # a shape without queries is one empty task, so that progress counts it
-            tasks += [_Task(i, False, [q], _cost(q)) for q in shape.queries] or [
-                _Task(i, False, [], 0)
-            ]
-    return tasks
+def _tasks(index: int, shape: _Planned) -> list[_Task]:
+    """The tasks of the targeted shape at ``index``, in query order."""
+    if shape.probe is not None:
+        return [_Task(index, True, shape.queries, len(shape.probe))]
+    # a shape without queries is one empty task, so that progress counts it
+    return [_Task(index, False, [q], _cost(q)) for q in shape.queries] or [
+        _Task(index, False, [], 0)
+    ]
 
 
 def _cost(query: Query) -> int:
@@ -378,11 +472,7 @@ NARROW_LIMIT = 2000
 
 
 def _narrowed(
-    data: Source,
-    compiler: Compiler,
-    lock: threading.Lock,
-    shape: _Planned,
-    timing: Timing | None = None,
+    data: Source, shape: _Planned, lock: threading.Lock, timing: Timing | None = None
 ) -> list[Query]:
     """The shape's queries for the focus nodes that fail its one-pass probe only: none
     when every focus node conforms (the usual case), else the same queries on those
@@ -403,6 +493,7 @@ def _narrowed(
     named = [f for f in failing if not isinstance(f, ox.BlankNode)]
     if blank and not data.prebinding:
         return shape.queries
+    compiler = shape.compiler
     with lock:
         queries = compiler.queries(shape.node, only=named) if named else []
         if blank:
