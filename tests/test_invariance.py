@@ -84,6 +84,9 @@ def test_a_shape_reading_nothing_added_is_unchanged(shape: str) -> None:
         " sh:qualifiedValueShapesDisjoint true ; sh:qualifiedValueShape [ sh:class ex:D ] ] .",
         "ex:S sh:targetClass ex:C ; ex:custom 1 ."
         " ex:Component sh:parameter [ sh:path ex:custom ] .",
+        # what it cannot read (compiling it says what is wrong)
+        "ex:S sh:targetClass ex:C ; sh:and [ sh:nodeKind sh:IRI ] .",
+        "ex:S sh:targetClass ex:C ; sh:property [ sh:path [ ex:unknown ex:p ] ] .",
     ],
 )
 def test_a_shape_reading_what_is_added_is_changed(shape: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kb.shacl.graph import RDF_TYPE, RDFS, SH, Term, sh
-from kb.shacl.model import SHAPE_LISTS, SHAPE_REFERENCES, ShapesGraph, is_true
+from kb.shacl.model import SHAPE_LISTS, SHAPE_REFERENCES, ShapesFailure, ShapesGraph, is_true
 
 #: Components that look at the value nodes alone (and at constants of the shapes graph).
 #: sh:class reads each value's rdf:type/rdfs:subClassOf*: see ``Addition.subclass_types``.
@@ -78,8 +78,12 @@ class Addition:
 
 def unchanged_by(shapes: ShapesGraph, node: Term, addition: Addition) -> bool:
     """Whether the targeted shape at ``node`` gives the same results on the data graph
-    before and after ``addition``."""
-    return _Reader(shapes, addition).shape_unchanged(node, targeted=True)
+    before and after ``addition``. A shape this cannot read (a malformed list or path)
+    counts as changed: compiling it reports what is wrong, as it always has."""
+    try:
+        return _Reader(shapes, addition).shape_unchanged(node, targeted=True)
+    except (ValueError, ShapesFailure):
+        return False
 
 
 class _Reader:
