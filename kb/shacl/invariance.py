@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kb.shacl.compiler import IGNORED
 from kb.shacl.graph import RDF_TYPE, RDFS, SH, Term, sh
 from kb.shacl.model import SHAPE_LISTS, SHAPE_REFERENCES, ShapesFailure, ShapesGraph, is_true
 
@@ -33,34 +34,14 @@ _VALUE_ONLY = frozenset(
         "minLength",
         "maxLength",
         "pattern",
-        "flags",
         "languageIn",
         "uniqueLang",
         "in",
         "hasValue",
-        "qualifiedMinCount",
-        "qualifiedMaxCount",
     }
 )
 #: Components comparing the values of the path with those of another predicate.
 _PAIRS = frozenset({"equals", "disjoint", "lessThan", "lessThanOrEquals"})
-#: Settings that read nothing from the data.
-_SETTINGS = frozenset(
-    {
-        "path",
-        "targetNode",
-        "targetClass",
-        "severity",
-        "message",
-        "deactivated",
-        "name",
-        "description",
-        "order",
-        "group",
-        "defaultValue",
-        "labelTemplate",
-    }
-)
 _IRI = re.compile(r"<([^>]*)>")
 _SUBCLASS_OF = RDFS + "subClassOf"
 
@@ -133,7 +114,9 @@ class _Reader:
         if not predicate.value.startswith(SH):
             return not self.is_custom_parameter(predicate)
         name = predicate.value[len(SH) :]
-        if name in _SETTINGS or name.startswith("target"):
+        if name == "qualifiedValueShapesDisjoint":
+            return not is_true(value)  # it reads the sibling shapes: not followed here
+        if predicate.value in IGNORED:  # settings; targets (``targets_unchanged``)
             return True
         if name == "class":
             return not self.classes_changed
@@ -141,8 +124,6 @@ class _Reader:
             return True
         if name in _PAIRS:
             return _iri(value) not in self.changed
-        if name == "qualifiedValueShapesDisjoint":
-            return not is_true(value)  # it reads the sibling shapes: not followed here
         if name in SHAPE_REFERENCES:
             return self.shape_unchanged(value)
         if name in SHAPE_LISTS:
