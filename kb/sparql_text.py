@@ -33,19 +33,42 @@ UPDATE_FORMS = (
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IRI_BODY = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-#: SPARQL's PN_CHARS_U: the letters a name may start with.
+#: SPARQL's PN_CHARS_U, the letters a name may start with, as code point ranges.
 _LETTER = (
-    "A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_MORE = "0-9\u00b7\u0300-\u036f\u203f\u2040"
+    (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x2FF),
+    (0x370, 0x37D), (0x37F, 0x1FFF), (0x200C, 0x200D), (0x2070, 0x218F), (0x2C00, 0x2FEF),
+    (0x3001, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFFD), (0x10000, 0xEFFFF),
+)  # fmt: skip
+#: What SPARQL's PN_CHARS adds to them: digits, the middle dot, combining marks, ties.
+_MORE = ((0x30, 0x39), (0xB7, 0xB7), (0x300, 0x36F), (0x203F, 0x2040))
+_DIGITS, _DASH, _DOT_DASH = ((0x30, 0x39),), ((0x2D, 0x2D),), ((0x2D, 0x2E),)
+
+
+def _char_class(*ranges: tuple[tuple[int, int], ...]) -> str:
+    """A regular-expression class of the code points in ``ranges``, written as the
+    negation of all the others: Python's re compiles a class by visiting every code point
+    of its ranges below U+10000, which these letters cover most of (30 ms of every
+    command's start-up for the classes below; 7 ms negated)."""
+    others, start = [], 0
+    for low, high in sorted(r for group in ranges for r in group):
+        if low > start:
+            others.append((start, low - 1))
+        start = max(start, high + 1)
+    if start <= 0x10FFFF:
+        others.append((start, 0x10FFFF))
+    return "[^" + "".join(rf"\U{a:08x}-\U{b:08x}" for a, b in others) + "]"
+
+
 _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                      r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.S)  # fmt: skip
 #: An IRI as pyoxigraph reads one: \u and \U escapes allowed (``<http://x/\u0061#b>``).
 _IRIREF = re.compile(r'<(?:[^\x00-\x20<>"{}|^`\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
 #: Keywords, prefixes and local names: '.' inside, never last (``ex.a:b.c``).
-_WORD = re.compile(f"[{_LETTER}](?:[{_LETTER}{_MORE}.-]*[{_LETTER}{_MORE}-])?")
-_VAR = re.compile(f"[?$][{_LETTER}0-9][{_LETTER}{_MORE}]*")
+_WORD = re.compile(
+    f"{_char_class(_LETTER)}"
+    f"(?:{_char_class(_LETTER, _MORE, _DOT_DASH)}*{_char_class(_LETTER, _MORE, _DASH)})?"
+)
+_VAR = re.compile(f"[?$]{_char_class(_LETTER, _DIGITS)}{_char_class(_LETTER, _MORE)}*")
 _NUMBER = re.compile(r"\d+\.\d*[eE][+-]?\d+|\.?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 #: Kinds of token after which ``<`` inside an expression is the less-than operator.
 _OPERANDS = frozenset({"word", "var", "iri", "string", "number", ")"})
