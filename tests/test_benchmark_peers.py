@@ -22,3 +22,16 @@ def test_a_query_over_its_limit_is_stopped_and_the_next_is_timed() -> None:
     timed = peers._timed_rows(lambda: 7, 0.2)
     assert timed["rows"] == 7 and 0 <= timed["seconds"] < 0.2
     time.sleep(0.3)  # no alarm is left behind to stop the next query
+
+
+def test_kb_is_timed_byte_compiled_as_an_install_leaves_it() -> None:
+    """benchmarks/run.py compiles kb's modules first: an editable install run with
+    PYTHONDONTWRITEBYTECODE=1 would compile them again in every timed process."""
+    import importlib.util
+    from pathlib import Path
+
+    run = benchmark_module("run")
+    folder = Path(run.byte_compile_kb())
+    assert folder == Path(importlib.util.find_spec("kb").origin).parent
+    for module in (folder / "sparql_text.py", folder / "shacl" / "engine.py"):
+        assert Path(importlib.util.cache_from_source(str(module))).is_file()
