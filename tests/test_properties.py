@@ -445,6 +445,30 @@ def test_the_quick_reading_of_sparql_is_the_careful_one(text: str) -> None:
         assert first is None or first in sparql_text.UPDATE_FORMS
 
 
+def test_names_and_variables_take_exactly_sparqls_characters() -> None:
+    """kb.sparql_text writes its character classes as negations (they compile faster):
+    at every edge of SPARQL's PN_CHARS_U and PN_CHARS ranges, a name and a variable take
+    exactly the characters the grammar allows."""
+    from kb.sparql_text import _LETTER, _MORE, _VAR, _WORD
+
+    def within(code: int, *groups: tuple[tuple[int, int], ...]) -> bool:
+        return any(low <= code <= high for group in groups for low, high in group)
+
+    edges = {e + d for g in (_LETTER, _MORE) for r in g for e in r for d in (-1, 0, 1)}
+    for code in sorted(e for e in edges | {ord(c) for c in ".-:?$"} if 0 <= e <= 0x10FFFF):
+        c = chr(code)
+        assert bool(_WORD.fullmatch(c)) == within(code, _LETTER)
+        assert bool(_WORD.fullmatch("a" + c + "b")) == (within(code, _LETTER, _MORE) or c in ".-")
+        assert bool(_WORD.fullmatch("a" + c)) == (within(code, _LETTER, _MORE) or c == "-")
+        assert bool(_VAR.fullmatch("?" + c)) == (within(code, _LETTER) or "0" <= c <= "9")
+        assert bool(_VAR.fullmatch("?a" + c)) == within(code, _LETTER, _MORE)
+    # the ranges are the grammar's: spot checks from the SPARQL 1.1 text
+    assert _WORD.fullmatch("\u00e9t\u00e9\u00b7\u2040x") and _WORD.fullmatch("\U0001f600")
+    assert not _WORD.fullmatch("\u00d7") and not _WORD.fullmatch("\u00b7")
+    assert not _WORD.fullmatch("\ufffe") and not _VAR.fullmatch("?\u00b7")
+    assert _VAR.fullmatch("?1\u00b7") and _VAR.fullmatch("?\u0663")  # U+037F-U+1FFF
+
+
 #: Pieces of a query string: every printable ASCII character, escapes whole, cut short
 #: and invalid, UTF-8 whole and broken, ``+``, ``=``, ``&``, and bytes past ASCII.
 QUERY_STRING_PIECES = [
