@@ -7,6 +7,7 @@ The analysis (what stands in the way of each missed target) is hand-written in
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -301,6 +302,32 @@ def ratios(rows: list[Row]) -> list[str]:
     return out
 
 
+def paired_ratios(paired: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Markdown table of kb validate ÷ the bare load, each pair run one after the other:
+    the median of the pairs' ratios, in time and peak memory, with issue 16's verdict."""
+    out = [
+        "| triples | pairs | kb validate ÷ Store.load, each pair (time) | median | target |"
+        " memory, median | target |",
+        "|---:|---:|---|---:|---|---:|---|",
+    ]
+    for size, pairs in sorted(paired.items(), key=lambda kv: int(kv[0])):
+        done = [p for p in pairs if p["kb"] and p["load"]]
+        if not done:
+            continue
+        times = [p["kb"] / p["load"] for p in done]
+        memory = [p["kb_mb"] / p["load_mb"] for p in done if p["kb_mb"] and p["load_mb"]]
+        each = ", ".join(f"{p['kb']:.2f}/{p['load']:.2f}" for p in done)
+        name = "validate: kb ÷ pyoxigraph Store.load"
+        time_median, memory_median = statistics.median(times), statistics.median(memory)
+        out.append(
+            f"| {int(size):,} | {len(done)} | {each} s | {time_median:.2f}x"
+            f" | {ratio_verdict(name + ' (time)', int(size), time_median)}"
+            f" | {memory_median:.2f}x"
+            f" | {ratio_verdict(name + ' (peak memory)', int(size), memory_median)} |"
+        )
+    return out
+
+
 def memory_growth(rows: list[Row]) -> list[str]:
     """Peak memory per triple for kb's load/validate/export across sizes."""
     out = []
@@ -433,6 +460,19 @@ def host_speed_lines(probes: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _paired_section(paired: dict[str, list[dict[str, Any]]] | None) -> list[str]:
+    if not paired:
+        return []
+    return [
+        "kb validate and the bare load once more, run in turn (kb, then the load, five",
+        "times): each pair's two processes see the machine alike, where the medians above",
+        "were taken minutes apart.",
+        "",
+        *paired_ratios(paired),
+        "",
+    ]
+
+
 def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
     """docs/performance.md (+ the plot) from raw results."""
     rows: list[Row] = results["measurements"]
@@ -486,6 +526,7 @@ def write_report(results: dict[str, Any], doc: Path, png: Path) -> None:
         "",
         *ratios(rows),
         "",
+        *_paired_section(results.get("paired")),
         "## Summary (wall seconds, median)",
         "",
         *summary(rows),

@@ -274,6 +274,28 @@ def jena_available() -> bool:
     return (JENA_JARS / "jena-core.jar").is_file() and shutil.which("java") is not None
 
 
+#: Pairs of kb validate and the bare load run one after the other, from this size up.
+PAIRED_FROM, PAIRS = 500_000, 5
+
+
+def paired(
+    kb: list[str], floor: list[str], cap: float, pairs: int = PAIRS
+) -> list[dict[str, float | None]]:
+    """``kb`` and ``floor`` run in turn ``pairs`` times: on a shared virtual machine
+    whose speed drifts by a third within minutes, a ratio of two medians taken minutes
+    apart moves with the drift; the ratio within each pair much less."""
+    out: list[dict[str, float | None]] = []
+    for _ in range(pairs):
+        mine, bare = measure(kb, cap), measure(floor, cap)
+        out.append(
+            {"kb": mine.wall, "load": bare.wall, "kb_mb": mine.rss_mb, "load_mb": bare.rss_mb}
+        )
+    ratios = [p["kb"] / p["load"] for p in out if p["kb"] and p["load"]]
+    shown = ", ".join(f"{r:.2f}x" for r in ratios)
+    print(f"  {'validate ÷ load, in turn':32} {'kb':12} {shown}", flush=True)
+    return out
+
+
 class SizeRun:
     """Every operation at one size."""
 
@@ -287,6 +309,8 @@ class SizeRun:
         self.out: list[Measurement] = []
         #: (operation, tool) of the peers that did not finish at a smaller size
         self.unfinished: set[tuple[str, str]] = set()
+        #: kb validate and the bare load run in turn (``paired``), when measured
+        self.paired: list[dict[str, float | None]] = []
 
     def time(self, op: str, tool: str, argv: list[str], **kw: object) -> Measurement:
         """Measure one cell; a peer that did not finish at a smaller size is not run again
@@ -331,6 +355,9 @@ class SizeRun:
         # --timeout 0: no worker, no limits (large data may take longer than the default)
         validate = [KB, "validate", str(self.ws.data), "--format", "json", "--timeout", "0"]
         kb = self.time("validate", "kb", validate, rows=json_results)
+        if self.n >= PAIRED_FROM:
+            floor = [PY, PEERS, "pyoxigraph-parse", str(self.ws.data)]
+            self.paired = paired(validate, floor, self.cap)
         if kb_engines() >= {"fast", "pyshacl"}:
             self.time("validate", "kb pyshacl", [*validate, "--engine", "pyshacl"])
         peers = [
@@ -641,6 +668,8 @@ def run(plan: Plan, work: Path, path: Path) -> dict:
             one.unfinished = unfinished
             found = one.all(server.url, plan.only)
             results["measurements"] += [asdict(m) for m in found]
+            if one.paired:
+                results.setdefault("paired", {})[str(size)] = one.paired
             results["host_speed"].append(host_speed(f"after {size:,} triples"))
             results["machine"] = machine()
             path.write_text(json.dumps(results, indent=1) + "\n")

@@ -35,3 +35,21 @@ def test_kb_is_timed_byte_compiled_as_an_install_leaves_it() -> None:
     assert folder == Path(importlib.util.find_spec("kb").origin).parent
     for module in (folder / "sparql_text.py", folder / "shacl" / "engine.py"):
         assert Path(importlib.util.cache_from_source(str(module))).is_file()
+
+
+def test_the_paired_ratio_is_the_median_of_each_pairs_ratio_with_its_verdict() -> None:
+    """benchmarks/report.py: kb validate ÷ the bare load, each pair run in turn; the
+    median of the pairs' own ratios (not a ratio of medians), judged against issue 16."""
+    report = benchmark_module("report")
+    pairs = [
+        {"kb": 6.0, "load": 4.0, "kb_mb": 450, "load_mb": 400},  # 1.5x
+        {"kb": 7.0, "load": 4.0, "kb_mb": 460, "load_mb": 400},  # 1.75x
+        {"kb": 6.4, "load": 4.0, "kb_mb": 455, "load_mb": 400},  # 1.6x
+        {"kb": None, "load": 4.0, "kb_mb": None, "load_mb": 400},  # did not finish: left out
+    ]
+    *_, row = report.paired_ratios({"1001496": pairs})
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:2] == ["1,001,496", "3"]
+    assert cells[3] == "1.60x" and cells[4].startswith("missed: 1.60x against 1.5x")
+    assert cells[5] == "1.14x" and cells[6] == "met (≤ 1.2x)"
+    assert report._paired_section(None) == []
