@@ -123,6 +123,8 @@ class Compiler:
             parts += [f"{{ {self.instance_of(var, c)} }}" for c in classes] + others
             if inner:
                 return " UNION ".join(f"{{ {part} {_given(part, inner)} }}" for part in parts)
+            if len(parts) == 1 and _one_type_pattern(parts[0], var):
+                return parts[0]  # a triple pattern gives each subject once: no DISTINCT
             return f"{{ SELECT DISTINCT {var} WHERE {{ {' UNION '.join(parts)} }} }}"
 
         return focus
@@ -345,6 +347,13 @@ class Compiler:
 
     def _all_rows(self, shape: Shape, var: str) -> list[Rows]:
         return [rows for check in self.focus_checks(shape) for rows in check.rows(var)]
+
+
+def _one_type_pattern(part: str, var: str) -> bool:
+    """Whether ``part`` is ``{ var rdf:type C }`` alone (the focus of one class with no
+    subclass to add): one triple pattern, so each node comes once."""
+    head = f"{{ {var} <{RDF_TYPE.value}> "
+    return part.startswith(head) and part.count(" ") == head.count(" ") + 1
 
 
 def _tested_once(branches: list[str], inner: str) -> str:
