@@ -21,7 +21,16 @@ from typing import Any
 import pyoxigraph as ox
 
 from kb.shacl.components import SUPPORTED_COMPONENTS
-from kb.shacl.engine import WORKERS, Pending, Source, StoreSource, Timing, validate_compiled
+from kb.shacl.engine import (
+    WORKERS,
+    CompiledShape,
+    Pending,
+    Source,
+    StoreSource,
+    Timing,
+    compiled_shapes,
+    validate_compiled,
+)
 from kb.shacl.fallback import PyshaclRefused, pyshacl_report, pyshacl_results
 from kb.shacl.invariance import Addition
 from kb.shacl.model import ShapesFailure
@@ -30,6 +39,7 @@ from kb.shacl.report import Report, Result, UnsupportedShape, report_ntriples, r
 __all__ = [
     "SUPPORTED_COMPONENTS",
     "Addition",
+    "CompiledShape",
     "Pending",
     "PyshaclRefused",
     "Report",
@@ -38,6 +48,7 @@ __all__ = [
     "Source",
     "StoreSource",
     "UnsupportedShape",
+    "compiled_shapes",
     "pyshacl_report",
     "report_ntriples",
     "report_results",

@@ -253,6 +253,31 @@ def validate_compiled(
         lanes.close()
 
 
+@dataclass(frozen=True)
+class CompiledShape:
+    """A targeted shape as the engine compiles it for one data graph: its one-pass probe
+    (None when it has none) and the queries that report its results."""
+
+    node: Term
+    probe: str | None
+    queries: list[Query]
+
+
+def compiled_shapes(data: ox.Store | Source, shapes: Any) -> list[CompiledShape]:
+    """Every targeted shape of ``shapes`` the engine compiles, as it compiles them for
+    ``data`` (with no pending write): to read or time the engine's queries one by one
+    (``benchmarks/query_cost.py``). The shapes it does not compile are left out."""
+    data = as_source(data)
+    shapes_graph = ShapesGraph(TripleIndex.from_any(shapes))
+    targeted = shapes_graph.targeted_shapes()
+    run = _Run(data, shapes_graph, targeted, None)
+    run.plan(range(len(targeted)), "compile every shape")
+    return [
+        CompiledShape(planned.node, planned.probe, planned.queries)
+        for _, planned in sorted(run.planned.items())
+    ]
+
+
 def _beside(pending: Pending, run: _Run, lanes: _Lanes, workers: int) -> list[_Task]:
     """Run the shapes ``pending`` cannot change on one thread while its write is made on
     this one; the tasks of the other shapes, compiled after the write (the subclasses a
