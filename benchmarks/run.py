@@ -300,9 +300,17 @@ class SizeRun:
     """Every operation at one size."""
 
     def __init__(
-        self, ws: Workspace, meta: dict, repeat: int, cap: float, arq_max: int = 100_000
+        self,
+        ws: Workspace,
+        meta: dict,
+        repeat: int,
+        cap: float,
+        arq_max: int = 100_000,
+        pairs: int = PAIRS,
     ) -> None:
         self.ws, self.meta, self.repeat, self.cap = ws, meta, repeat, cap
+        #: how many pairs of kb validate and the bare load ``paired`` runs
+        self.pairs_wanted = pairs
         #: Jena arq (a JVM and a parse per query) runs up to this many triples
         self.arq_max = arq_max
         self.n = int(meta["triples"])
@@ -328,8 +336,8 @@ class SizeRun:
         return m
 
     def all(self, push_url: str | None, only: set[str] | None = None) -> list[Measurement]:
-        """Every operation (or those named in ``only``)."""
-        for name in OPERATIONS:
+        """Every operation (or those named in ``only``, ``pairs`` among them)."""
+        for name in OPERATIONS if only is None else (*OPERATIONS, "pairs"):
             if only is None or name in only:
                 if name == "push":
                     self.push(push_url)
@@ -348,16 +356,24 @@ class SizeRun:
         if jena_available():
             self.time("load", "jena", [str(JENA), "riot", "--count", data])
 
+    def _kb_validate(self) -> list[str]:
+        # --timeout 0: no worker, no limits (large data may take longer than the default)
+        return [KB, "validate", str(self.ws.data), "--format", "json", "--timeout", "0"]
+
+    def pairs(self) -> None:
+        """kb validate and the bare load of the same file run in turn (``paired``); alone
+        (``--only pairs``, at any size) it measures issue 16's load ratio in minutes."""
+        floor = [PY, PEERS, "pyoxigraph-parse", str(self.ws.data)]
+        self.paired = paired(self._kb_validate(), floor, self.cap, self.pairs_wanted)
+
     def validate(self) -> None:
         """kb and every peer on the same graph (the peers read kb's entailed export with
         their inference off); each peer's result count is checked against kb's."""
         shapes, entailed = str(ROOT / "ontology" / "shapes.ttl"), str(self.ws.entailed_ttl)
-        # --timeout 0: no worker, no limits (large data may take longer than the default)
-        validate = [KB, "validate", str(self.ws.data), "--format", "json", "--timeout", "0"]
+        validate = self._kb_validate()
         kb = self.time("validate", "kb", validate, rows=json_results)
         if self.n >= PAIRED_FROM:
-            floor = [PY, PEERS, "pyoxigraph-parse", str(self.ws.data)]
-            self.paired = paired(validate, floor, self.cap)
+            self.pairs()
         if kb_engines() >= {"fast", "pyshacl"}:
             self.time("validate", "kb pyshacl", [*validate, "--engine", "pyshacl"])
         peers = [
@@ -472,8 +488,15 @@ class SizeRun:
 #: The note of a peer not run because it did not finish at a smaller size.
 SKIPPED = "not run: did not finish at a smaller size"
 
-#: The operations of one size, in the order they run (``--only`` picks some).
+#: The operations of one size, in the order they run (``--only`` picks some; ``--only
+#: pairs`` runs kb validate and the bare load in turn, alone).
 OPERATIONS = ("load", "validate", "export", "queries", "push")
+
+
+def writes_report(only: set[str] | None) -> bool:
+    """Whether a run rewrites ``docs/performance.md``: not for pairs alone, whose results
+    hold no cell of its tables (the run of record stays the one the docs are made from)."""
+    return only is None or bool(only - {"pairs"})
 
 
 def bundled(repeat: int, cap: float) -> list[Measurement]:
@@ -639,6 +662,8 @@ class Plan:
     defects: dict[int, int]
     #: the operations run at each size (None: all of OPERATIONS), and the bundled KB or not
     only: set[str] | None = None
+    #: pairs of kb validate and the bare load, per size where they run
+    pairs: int = PAIRS
 
 
 def run(plan: Plan, work: Path, path: Path) -> dict:
@@ -664,7 +689,7 @@ def run(plan: Plan, work: Path, path: Path) -> dict:
             ws = Workspace(work / str(size), size)
             meta = ws.prepare(plan.seed, plan.defects.get(size, 0))
             results["sizes"][str(size)] = meta
-            one = SizeRun(ws, meta, repeat, cap, plan.arq_max)
+            one = SizeRun(ws, meta, repeat, cap, plan.arq_max, plan.pairs)
             one.unfinished = unfinished
             found = one.all(server.url, plan.only)
             results["measurements"] += [asdict(m) for m in found]
@@ -696,7 +721,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default=None,
-        help=f"comma-separated subset of bundled,{','.join(OPERATIONS)} (default: all)",
+        help=f"comma-separated subset of bundled,{','.join(OPERATIONS)},pairs (default: "
+        "all but pairs, which validate runs from 500k triples up)",
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=PAIRS, help="pairs of kb validate and the bare load"
     )
     parser.add_argument("--work", type=Path, default=None, help="folder for generated files")
     parser.add_argument("--report", type=Path, default=None, help="only rewrite the docs")
@@ -712,11 +741,14 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS / f"{time.strftime('%Y-%m-%dT%H%M%S')}.json"
     defects = {int(k): int(v) for k, v in (kv.split(":") for kv in args.defects.split(",") if kv)}
     only = set(args.only.split(",")) if args.only else None
-    plan = Plan(sizes, args.repeat, args.cap, args.seed, args.arq_max, defects, only)
+    plan = Plan(sizes, args.repeat, args.cap, args.seed, args.arq_max, defects, only, args.pairs)
     results = run(plan, work, path)
     results["started"] = path.stem
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"raw results: {path}")
+    if not writes_report(only):
+        print("docs not rewritten: pairs alone are not a run of record")
+        return 0
     from report import write_report
 
     write_report(results, DOC, PLOT)

@@ -53,3 +53,32 @@ def test_the_paired_ratio_is_the_median_of_each_pairs_ratio_with_its_verdict() -
     assert cells[3] == "1.60x" and cells[4].startswith("missed: 1.60x against 1.5x")
     assert cells[5] == "1.14x" and cells[6] == "met (≤ 1.2x)"
     assert report._paired_section(None) == []
+
+
+def test_pairs_alone_run_nothing_else_and_leave_the_docs_to_the_run_of_record(
+    monkeypatch,
+) -> None:
+    """`run.py --only pairs --pairs N`: N pairs of kb validate and the bare load, no other
+    operation, and docs/performance.md is not rewritten from them."""
+    from types import SimpleNamespace
+
+    run = benchmark_module("run")
+    calls: list[tuple] = []
+    for name in run.OPERATIONS:
+        monkeypatch.setattr(run.SizeRun, name, lambda self, *a, n=name: calls.append((n,)))
+
+    def fake_paired(kb: list[str], floor: list[str], cap: float, pairs: int) -> list:
+        calls.append(("paired", kb[1], floor[-1], pairs))
+        return [{"kb": 6.0, "load": 4.0, "kb_mb": 450, "load_mb": 400}] * pairs
+
+    monkeypatch.setattr(run, "paired", fake_paired)
+    workspace = SimpleNamespace(data="/data/file.ttl")
+    one = run.SizeRun(workspace, {"triples": 1000}, 1, 10.0, pairs=7)
+    one.all(None, {"pairs"})
+    assert calls == [("paired", "validate", "/data/file.ttl", 7)]
+    assert len(one.paired) == 7
+    calls.clear()
+    one.all(None, None)  # a full run: pairs only inside validate, from 500k triples up
+    assert calls == [(name,) for name in run.OPERATIONS]
+    assert not run.writes_report({"pairs"})
+    assert run.writes_report(None) and run.writes_report({"pairs", "validate"})
