@@ -928,6 +928,46 @@ def test_shapes_nested_past_the_recursion_limit_are_refused_in_one_line(tmp_path
     assert "nest too deep" in done.stderr and "Traceback" not in done.stderr
 
 
+#: RDF lists a shapes file can get wrong, each as the list of an sh:in: before, the first
+#: was a traceback (exit 1) without a time limit and "malformed RDF list at _:..." with
+#: no file name under one; the others were read as some list (one rdf:first picked, the
+#: loop or the missing rdf:rest taken as its end), which no SHACL processor may do.
+MALFORMED_LISTS = {
+    "no rdf:first": ("[ rdf:rest rdf:nil ]", "0 rdf:first and 1 rdf:rest"),
+    "no rdf:rest": ("[ rdf:first <http://example.org/a> ]", "1 rdf:first and 0 rdf:rest"),
+    "two rdf:first": (
+        "[ rdf:first <http://example.org/a> , <http://example.org/b> ; rdf:rest rdf:nil ]",
+        "2 rdf:first and 1 rdf:rest",
+    ),
+    "a loop": ("_:l . _:l rdf:first <http://example.org/a> ; rdf:rest _:l", "comes back to"),
+}
+
+
+@pytest.mark.parametrize("limit", ["0", "60"], ids=["no worker", "worker"])
+@pytest.mark.parametrize("case", MALFORMED_LISTS, ids=list(MALFORMED_LISTS))
+def test_a_malformed_list_in_the_shapes_is_refused_in_one_line_naming_the_file(
+    tmp_path: Path, case: str, limit: str
+) -> None:
+    head, expected = MALFORMED_LISTS[case]
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f"  sh:in {head} .\n"
+    )
+    done = subprocess.run(
+        [KB_SCRIPT, "--root", str(MINI), "validate", "--timeout", limit, "--shapes", str(shapes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{shapes}: "), done.stderr
+    assert "malformed RDF list" in lines[0] and expected in lines[0]
+
+
 @pytest.mark.parametrize(
     "raw",
     [

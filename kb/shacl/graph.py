@@ -31,6 +31,16 @@ def sh(name: str) -> ox.NamedNode:
     return ox.NamedNode(SH + name)
 
 
+class ShapesFailure(Exception):
+    """The shapes graph is one a SHACL processor must refuse (``sht:Failure``)."""
+
+
+class MalformedList(ShapesFailure, ValueError):
+    """An RDF list of the shapes graph that is not well formed, as SHACL asks every list
+    value to be (sh:in, sh:and, a sequence path, ...): a node without exactly one
+    rdf:first and one rdf:rest, or a list that comes back to one of its own nodes."""
+
+
 class TripleIndex:
     """Triples indexed by subject and by (predicate, object)."""
 
@@ -73,17 +83,23 @@ class TripleIndex:
         return iter(list(by_p)) if by_p else iter(())
 
     def items(self, head: Term) -> list[Term]:
-        """The members of the RDF list starting at ``head``."""
+        """The members of the RDF list starting at ``head`` (MalformedList when it is not
+        well formed: no member is guessed, none dropped)."""
         members: list[Term] = []
         seen: set[Term] = set()
-        node: Term | None = head
-        while node is not None and node != RDF_NIL and node not in seen:
+        node = head
+        while node != RDF_NIL:
+            if node in seen:
+                raise MalformedList(f"malformed RDF list: it comes back to {_list_node(node)}")
             seen.add(node)
-            first = self.value(node, RDF_FIRST)
-            if first is None:
-                raise ValueError(f"malformed RDF list at {node}")
-            members.append(first)
-            node = self.value(node, RDF_REST)
+            firsts, rests = self.objects(node, RDF_FIRST), self.objects(node, RDF_REST)
+            if len(firsts) != 1 or len(rests) != 1:
+                counts = f"{len(firsts)} rdf:first and {len(rests)} rdf:rest"
+                raise MalformedList(
+                    f"malformed RDF list: {_list_node(node)} has {counts} (one of each expected)"
+                )
+            members.append(firsts[0])
+            node = rests[0]
         return members
 
     def is_instance(self, node: Term, cls: ox.NamedNode) -> bool:
@@ -186,3 +202,9 @@ def to_rdflib_term(term: Term) -> Any:
     if term.datatype.value == XSD + "string":
         return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _list_node(node: Term) -> str:
+    """A list node as a message names it: an IRI as written, a blank node without its
+    label (the parser's, which the file does not show)."""
+    return "a blank list node" if isinstance(node, ox.BlankNode) else f"the list node {node}"

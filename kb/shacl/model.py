@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kb.shacl.graph import RDF_TYPE, RDFS, Term, TripleIndex, sh
+from kb.shacl.graph import RDF_TYPE, RDFS, ShapesFailure, Term, TripleIndex, sh
 from kb.shacl.paths import sparql_path
 
 VIOLATION = sh("Violation")
@@ -19,10 +19,6 @@ SHAPE_LISTS = ("and", "or", "xone")
 
 class NotCompiled(Exception):
     """A shape uses something the fast engine does not compile; pySHACL takes it."""
-
-
-class ShapesFailure(Exception):
-    """The shapes graph is one a SHACL processor must refuse (``sht:Failure``)."""
 
 
 @dataclass
