@@ -52,8 +52,10 @@ HOOK = textwrap.dedent(
             half = len(data) // 2
             self._handle.write(data[:half])
             self._handle.flush()
-            with open(os.environ["KB_TEST_MARK"], "w") as mark:
+            # the mark appears whole (the test reads it as soon as it exists)
+            with open(os.environ["KB_TEST_MARK"] + ".part", "w") as mark:
                 mark.write(str(half))
+            os.replace(os.environ["KB_TEST_MARK"] + ".part", os.environ["KB_TEST_MARK"])
             time.sleep(120)
             return self._handle.write(data[half:])
 
