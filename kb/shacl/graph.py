@@ -1,5 +1,6 @@
-"""A small read-only triple index over pyoxigraph terms (the shapes graph), and the
-conversions between pyoxigraph and rdflib terms and graphs.
+"""A small read-only triple index over pyoxigraph terms (the shapes graph), the failure a
+shapes graph that must be refused raises (a malformed list is one), and the conversions
+between pyoxigraph and rdflib terms and graphs.
 
 Shapes graphs are small, so they are held in Python dictionaries; the data graph never is.
 Both a ``pyoxigraph.Store`` and an ``rdflib.Graph`` can be turned into one.
