@@ -7,10 +7,20 @@ tests/helpers.py; test modules import them from there, never from here.
 from __future__ import annotations
 
 import functools
+import signal
 
 import pytest
 
 from tests.helpers import REPO
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The signals tests send to kb reach it: a suite started under ``nohup`` hands every
+    child SIGHUP ignored, and kb keeps an ignore it inherits (what ``nohup kb serve``
+    asks for), so the tests of SIGHUP failed and one waited for ever. The suite's own
+    processes, and so their children, take SIGHUP's default again."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
 
 # --- Real SPARQL servers (helpers in tests/servers.py; owned by the remote-store work) ---
 # Please keep this block when editing the file: tests/test_remote*.py depend on it.
