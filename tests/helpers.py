@@ -131,3 +131,12 @@ def benchmark_module(name: str) -> ModuleType:
     if str(BENCHMARKS) not in sys.path:
         sys.path.insert(0, str(BENCHMARKS))
     return importlib.import_module(name)
+
+
+def results_key(results: object) -> list[tuple[str, ...]]:
+    """Validation results compared as a sorted list of (focus, path, value, shape,
+    component), whichever engine or order produced them."""
+    return sorted(
+        (str(r.focus), str(r.path), str(r.value), str(r.shape), str(r.component))
+        for r in results  # type: ignore[attr-defined]
+    )

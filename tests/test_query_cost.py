@@ -10,17 +10,9 @@ from kb.shacl.engine import StoreSource, run_query
 from kb.shacl.graph import TripleIndex
 from kb.shacl.model import ShapesGraph
 from kb.store import load_files
-from tests.conftest import REPO
-from tests.helpers import benchmark_module
+from tests.helpers import REPO, benchmark_module, results_key
 
 DEFECTIVE = REPO / "tests" / "fixtures" / "bad-person.ttl"
-
-
-def _key(results: object) -> list[tuple[str, ...]]:
-    return sorted(
-        (str(r.focus), str(r.path), str(r.value), str(r.shape), str(r.component))
-        for r in results  # type: ignore[attr-defined]
-    )
 
 
 def test_the_compiled_queries_report_what_the_engine_reports() -> None:
@@ -33,7 +25,7 @@ def test_the_compiled_queries_report_what_the_engine_reports() -> None:
     source = StoreSource(store)
     found = [r for c in compiled for q in c.queries for r in run_query(source, q)]
     expected = validate_store(store, shapes).results
-    assert expected and _key(found) == _key(expected)
+    assert expected and results_key(found) == results_key(expected)
     for shape in (c for c in compiled if c.probe):  # a probe finds every failing node
         failing = {row["this"] for row in store.query(shape.probe)}
         assert {r.focus for q in shape.queries for r in run_query(source, q)} <= failing
